@@ -1,0 +1,242 @@
+package io.berth.daemon;
+
+import io.berth.daemon.api.ApiServer;
+import io.berth.daemon.api.ContainerRoutes;
+import io.berth.daemon.api.Engine;
+import io.berth.daemon.api.ImageRoutes;
+import io.berth.daemon.api.Router;
+import io.berth.daemon.api.SystemRoutes;
+import io.berth.daemon.command.EventWaiters;
+import io.berth.daemon.command.Journal;
+import io.berth.daemon.image.ImageStore;
+import io.berth.daemon.plugins.PluginHost;
+import io.berth.daemon.runtime.AttachRegistry;
+import io.berth.daemon.runtime.ContainerRuntime;
+import io.berth.daemon.runtime.Reconciler;
+import io.berth.daemon.state.EngineState;
+import io.berth.eventlog.ChronicleEventLog;
+import io.berth.eventlog.EventLog;
+import io.berth.kernel.cgroup.CgroupsDiscovery;
+import io.berth.plugin.DriverContext;
+import io.berth.plugin.isolation.IsolationBackend;
+import io.berth.plugin.network.NetworkDriver;
+import io.berth.plugin.storage.StorageDriver;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.MessageCodec;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * berthd, assembled: loads the drivers, opens the log, replays it into the projection, starts the
+ * reactors, reconciles with the kernel, and only then opens the API.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+    /** A startup problem a user can fix; the message says how. */
+    public static final class StartupException extends Exception {
+        public StartupException(String message) {
+            super(message);
+        }
+    }
+
+    private final DaemonConfig config;
+    private Vertx vertx;
+    private EventLog log;
+    private Journal journal;
+    private ApiServer api;
+    private ContainerRuntime runtime;
+    private PluginHost plugins;
+    private FileChannel lockChannel;
+    private FileLock lock;
+
+    public Daemon(DaemonConfig config) {
+        this.config = config;
+    }
+
+    public void start() throws Exception {
+        long t0 = System.nanoTime();
+        DaemonPaths paths = config.paths();
+        Files.createDirectories(paths.dataRoot());
+        Files.createDirectories(paths.execRoot());
+        Files.createDirectories(paths.tmp());
+        Files.createDirectories(paths.containers());
+        lockDataRoot(paths.dataRoot());
+
+        plugins = new PluginHost(List.of(config.home().resolve("plugins"), paths.userPlugins()));
+        Drivers drivers = loadDrivers(paths);
+
+        log = ChronicleEventLog.open(paths.events(), config.fsync());
+        EngineState state = new EngineState();
+        EventWaiters waiters = new EventWaiters();
+        journal = new Journal(log, state, waiters);
+        long replayed = journal.replay();
+
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        if (!vertx.isNativeTransportEnabled()) {
+            throw new StartupException("the native epoll transport is unavailable ("
+                    + vertx.unavailableNativeTransportCause() + "); berthd needs it for half-closed attach streams");
+        }
+        registerCodec(Journal.Request.class);
+        registerCodec(Journal.Result.class);
+        journal.register(vertx);
+
+        ImageStore images = new ImageStore(paths.images());
+        NetClient netClient = vertx.createNetClient(new NetClientOptions());
+        AttachRegistry attachments = new AttachRegistry(vertx, netClient);
+        runtime = new ContainerRuntime(vertx, state, drivers, paths, images, attachments, netClient);
+        if (config.sideEffects()) {
+            journal.addListener(runtime::onApplied);
+            Reconciler reconciler = new Reconciler(vertx, state, drivers, paths, images, runtime);
+            vertx.executeBlocking(() -> {
+                reconciler.run();
+                return null;
+            }).toCompletionStage().toCompletableFuture().get();
+        }
+
+        Engine engine = new Engine(vertx, state, waiters, drivers, paths, images, attachments,
+                new Engine.DaemonInfo(config.daemonId(), hostname(), System.currentTimeMillis() * 1_000_000L,
+                        CgroupsDiscovery.detect().mode()));
+        Router router = new Router();
+        new SystemRoutes(engine).register(router);
+        new ContainerRoutes(engine).register(router);
+        new ImageRoutes(engine).register(router);
+        api = new ApiServer(vertx, router);
+        api.listen(paths.socket()).toCompletionStage().toCompletableFuture().get();
+        LOG.info("berthd {} listening on {} (data root {}, storage {}, {} events replayed, ready in {} ms)",
+                Version.BERTH, paths.socket(), paths.dataRoot(), drivers.storage().name(), replayed,
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private Drivers loadDrivers(DaemonPaths paths) throws Exception {
+        Path libexec = config.home().resolve("libexec");
+        String id = config.daemonId();
+        Map<String, StorageDriver> storageDrivers = plugins.storageDrivers();
+        StorageDriver storage = storageDrivers.get(config.storageDriver());
+        if (storage == null) {
+            throw new StartupException("error initializing storage driver: unknown storage driver \""
+                    + config.storageDriver() + "\" (available: " + String.join(", ", storageDrivers.keySet())
+                    + "; plugins loaded from " + config.home().resolve("plugins") + ")");
+        }
+        storage.init(new DriverContext(paths.storage(storage.name()), paths.runtime("storage", storage.name()), libexec, id));
+        if (!storage.status().usable()) {
+            throw new StartupException("storage driver " + storage.name() + " cannot be used here: "
+                    + storage.status().reason());
+        }
+        Map<String, IsolationBackend> backends = plugins.isolationBackends();
+        IsolationBackend isolation = backends.get(config.isolation());
+        if (isolation == null) {
+            throw new StartupException("unknown isolation backend \"" + config.isolation() + "\" (available: "
+                    + String.join(", ", backends.keySet()) + ")");
+        }
+        isolation.init(new DriverContext(paths.dataRoot().resolve("isolation").resolve(isolation.name()),
+                paths.execRoot().resolve("containers"), libexec, id));
+        if (!isolation.status().usable()) {
+            throw new StartupException("isolation backend " + isolation.name() + " cannot be used here: "
+                    + isolation.status().reason());
+        }
+        Map<String, NetworkDriver> networks = plugins.networkDrivers();
+        for (NetworkDriver n : networks.values()) {
+            n.init(new DriverContext(paths.dataRoot().resolve("network").resolve(n.name()),
+                    paths.runtime("network", n.name()), libexec, id));
+        }
+        if (!networks.containsKey(config.defaultNetwork())) {
+            throw new StartupException("the default network driver \"" + config.defaultNetwork()
+                    + "\" is not loaded (available: " + String.join(", ", networks.keySet()) + ")");
+        }
+        return new Drivers(storage, isolation, networks, config.defaultNetwork());
+    }
+
+    private void lockDataRoot(Path dataRoot) throws IOException, StartupException {
+        lockChannel = FileChannel.open(dataRoot.resolve("berthd.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        lock = lockChannel.tryLock();
+        if (lock == null) {
+            lockChannel.close();
+            throw new StartupException("another berthd is using the data root " + dataRoot);
+        }
+    }
+
+    private <T> void registerCodec(Class<T> type) {
+        vertx.eventBus().registerDefaultCodec(type, new MessageCodec<T, T>() {
+            public void encodeToWire(io.vertx.core.buffer.Buffer buffer, T t) {
+                throw new UnsupportedOperationException("local only");
+            }
+
+            public T decodeFromWire(int pos, io.vertx.core.buffer.Buffer buffer) {
+                throw new UnsupportedOperationException("local only");
+            }
+
+            public T transform(T t) {
+                return t;
+            }
+
+            public String name() {
+                return type.getName();
+            }
+
+            public byte systemCodecID() {
+                return -1;
+            }
+        });
+    }
+
+    private static String hostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** Stops serving; containers keep running under their monitors. */
+    @Override
+    public void close() {
+        try {
+            if (api != null) {
+                api.close().toCompletionStage().toCompletableFuture().get();
+            }
+        } catch (Exception e) {
+            LOG.warn("closing the API: {}", e.getMessage());
+        }
+        if (runtime != null) {
+            runtime.shutdown();
+        }
+        if (journal != null) {
+            journal.close();
+        }
+        if (log != null) {
+            log.close();
+        }
+        if (vertx != null) {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get();
+            } catch (Exception e) {
+                LOG.warn("closing vert.x: {}", e.getMessage());
+            }
+        }
+        if (plugins != null) {
+            plugins.close();
+        }
+        try {
+            Files.deleteIfExists(config.paths().socket());
+            if (lock != null) {
+                lock.release();
+                lockChannel.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("cleanup: {}", e.getMessage());
+        }
+    }
+}

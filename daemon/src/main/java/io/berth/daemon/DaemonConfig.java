@@ -1,0 +1,36 @@
+package io.berth.daemon;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+
+/**
+ * A daemon's configuration, from its command line.
+ *
+ * @param home          the distribution folder (holding plugins/ and libexec/)
+ * @param sideEffects   false for a daemon that only replays the log and serves the state (no reactors,
+ *                      no reconciliation, no container processes touched)
+ * @param defaultNetwork the network mode for "default" (none until the bridge driver lands)
+ */
+public record DaemonConfig(Path dataRoot, Path execRoot, Path socket, String storageDriver, String isolation,
+                           String defaultNetwork, Path home, boolean sideEffects, boolean fsync) {
+
+    public DaemonPaths paths() {
+        return new DaemonPaths(dataRoot, execRoot, socket);
+    }
+
+    /**
+     * A short id derived from the data and exec roots: every host-wide object this daemon creates carries
+     * it, so daemons with different roots never touch each other's cgroups, links or monitors.
+     */
+    public String daemonId() {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+                    (dataRoot.toAbsolutePath() + "\0" + execRoot.toAbsolutePath()).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest).substring(0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.berth.daemon.api;
+
+import io.berth.daemon.Version;
+import io.berth.eventlog.Actor;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannelConfig;
+import io.netty.util.AttributeKey;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.berth.daemon.command.Command;
+import io.berth.daemon.command.Journal;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.ConnectionBase;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Docker Engine API over HTTP/1.1 on a unix socket. Accepts every /vX.Y prefix from
+ * {@link Version#MIN_API} to {@link Version#API}, adds Docker's headers to every response, knows the
+ * caller of every request (SO_PEERCRED), and maps errors to Docker's status codes and
+ * {@code {"message": ...}} bodies in one place.
+ *
+ * <p>Connections allow half-close, because a client that has no more stdin shuts down its write side
+ * of a hijacked attach connection and still expects output; on a connection that was not hijacked a
+ * half-close simply closes it.
+ */
+public final class ApiServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    private static final Pattern VERSIONED = Pattern.compile("^/v(\\d+)\\.(\\d+)(/.*)$");
+
+    /** Set on a channel when a route has taken the connection over; called when the client half-closes. */
+    static final AttributeKey<Runnable> ON_INPUT_SHUTDOWN = AttributeKey.valueOf("berth.onInputShutdown");
+    static final AttributeKey<Boolean> INPUT_SHUT = AttributeKey.valueOf("berth.inputShut");
+    static final AttributeKey<Boolean> HIJACKED = AttributeKey.valueOf("berth.hijacked");
+
+    private final Vertx vertx;
+    private final Router router;
+    private final Map<HttpConnection, Actor> callers = new ConcurrentHashMap<>();
+    private HttpServer server;
+
+    public ApiServer(Vertx vertx, Router router) {
+        this.vertx = vertx;
+        this.router = router;
+    }
+
+    public Future<Void> listen(Path socket) throws java.io.IOException {
+        Files.createDirectories(socket.getParent());
+        Files.deleteIfExists(socket);
+        HttpServerOptions options = new HttpServerOptions()
+                .setMaxHeaderSize(64 * 1024)
+                .setMaxInitialLineLength(64 * 1024)
+                .setDecompressionSupported(false)
+                .setCompressionSupported(false);
+        server = vertx.createHttpServer(options)
+                .connectionHandler(this::onConnection)
+                .requestHandler(this::onRequest);
+        return server.listen(SocketAddress.domainSocketAddress(socket.toString())).map(s -> {
+            try {
+                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+            } catch (java.io.IOException e) {
+                LOG.warn("cannot set permissions of {}: {}", socket, e.getMessage());
+            }
+            return null;
+        });
+    }
+
+    public Future<Void> close() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    private void onConnection(HttpConnection connection) {
+        Channel channel = ((ConnectionBase) connection).channel();
+        callers.put(connection, Caller.of(channel));
+        connection.closeHandler(v -> callers.remove(connection));
+        if (channel.config() instanceof DuplexChannelConfig duplex) {
+            duplex.setAllowHalfClosure(true);
+        }
+        channel.pipeline().addFirst("berth-half-close", new ChannelDuplexHandler() {
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+                if (evt instanceof ChannelInputShutdownEvent) {
+                    ctx.channel().attr(INPUT_SHUT).set(true);
+                    Runnable onShutdown = ctx.channel().attr(ON_INPUT_SHUTDOWN).get();
+                    if (onShutdown != null) {
+                        onShutdown.run();
+                    } else if (!Boolean.TRUE.equals(ctx.channel().attr(HIJACKED).get())) {
+                        ctx.close();
+                    }
+                    return;
+                }
+                super.userEventTriggered(ctx, evt);
+            }
+        });
+    }
+
+    private void onRequest(HttpServerRequest request) {
+        HttpServerResponseHeaders.add(request.response());
+        String rawPath = request.path();
+        String path = decode(rawPath);
+        String apiVersion = Version.API;
+        Matcher m = VERSIONED.matcher(path);
+        if (m.matches()) {
+            int major = Integer.parseInt(m.group(1));
+            int minor = Integer.parseInt(m.group(2));
+            apiVersion = major + "." + minor;
+            if (Version.compare(major, minor, Version.API) > 0) {
+                sendError(request, ApiException.invalid("client version " + apiVersion
+                        + " is too new. Maximum supported API version is " + Version.API));
+                return;
+            }
+            if (Version.compare(major, minor, Version.MIN_API) < 0) {
+                sendError(request, ApiException.invalid("client version " + apiVersion
+                        + " is too old. Minimum supported API version is " + Version.MIN_API
+                        + ", please upgrade your client to a newer version"));
+                return;
+            }
+            path = m.group(3);
+        }
+        Router.Match match = router.match(request.method(), path);
+        if (match == null) {
+            sendError(request, ApiException.notFound("page not found"));
+            return;
+        }
+        Actor caller = callers.getOrDefault(request.connection(), new Actor("unix", -1, -1, -1, ""));
+        ApiCall call = new ApiCall(this, request, path, match.params(), caller, apiVersion);
+        try {
+            match.handler().handle(call);
+        } catch (Throwable e) {
+            fail(call, e);
+        }
+    }
+
+    /**
+     * Answers a failed call; a refused state-changing call that the journal did not decide itself (bad
+     * JSON, bad parameters, unknown names) is recorded in the log with its caller.
+     */
+    void fail(ApiCall call, Throwable error) {
+        Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        HttpMethod method = call.request().method();
+        if (e instanceof ApiException api && !api.recorded() && api.kind() != ApiException.Kind.NOT_MODIFIED
+                && method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            Journal.send(vertx, new Command.RecordRejection(method.name(), call.request().uri(), api.kind().status,
+                    api.getMessage()), call.caller(), Journal.newCorrelationId());
+        }
+        sendError(call.request(), e);
+    }
+
+    private static String decode(String path) {
+        try {
+            return URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return path;
+        }
+    }
+
+    /** Sends {@code error} as Docker does; unexpected errors are a 500 and are logged. */
+    static void sendError(HttpServerRequest request, Throwable error) {
+        Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        int status;
+        String message;
+        if (e instanceof ApiException api) {
+            status = api.kind().status;
+            message = api.getMessage();
+        } else {
+            status = 500;
+            message = e.getMessage() == null ? e.toString() : e.getMessage();
+            LOG.error("request {} {} failed", request.method(), request.path(), e);
+        }
+        var response = request.response();
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        if (response.headWritten()) {
+            // a stream already started: end it; the error cannot be sent as a status any more
+            response.end();
+            return;
+        }
+        if (status == 304) {
+            response.setStatusCode(304).end();
+            return;
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(ApiCall.JSON.createObjectNode().put("message", message).toString() + "\n");
+    }
+}

@@ -1,0 +1,474 @@
+package io.berth.daemon.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.daemon.command.Command;
+import io.berth.daemon.command.Journal;
+import io.berth.daemon.events.Event;
+import io.berth.daemon.image.LayerIds;
+import io.berth.daemon.logs.JsonFileLog;
+import io.berth.daemon.runtime.AttachSession;
+import io.berth.daemon.runtime.ContainerSpecs;
+import io.berth.daemon.runtime.Signals;
+import io.berth.daemon.state.Container;
+import io.berth.daemon.state.EngineState;
+import io.berth.daemon.state.Image;
+import io.berth.daemon.util.Files2;
+import io.berth.plugin.storage.InitEntry;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/** /containers/...: create, start, stop, kill, restart, remove, inspect, list, wait, attach, resize, logs. */
+public final class ContainerRoutes {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern VALID_NAME = Pattern.compile("^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int DEFAULT_STOP_TIMEOUT = 10;
+
+    private final Engine engine;
+
+    public ContainerRoutes(Engine engine) {
+        this.engine = engine;
+    }
+
+    public void register(Router r) {
+        r.post("/containers/create", this::create);
+        r.get("/containers/json", this::list);
+        r.get("/containers/{id}/json", this::inspect);
+        r.post("/containers/{id}/start", this::start);
+        r.post("/containers/{id}/stop", this::stop);
+        r.post("/containers/{id}/restart", this::restart);
+        r.post("/containers/{id}/kill", this::kill);
+        r.delete("/containers/{id}", this::remove);
+        r.post("/containers/{id}/wait", this::waitFor);
+        r.post("/containers/{id}/attach", this::attach);
+        r.post("/containers/{id}/resize", this::resize);
+        r.get("/containers/{id}/logs", this::logs);
+    }
+
+    Container find(String idOrName) {
+        try {
+            return engine.state().findContainer(idOrName).orElseThrow(() -> ApiException.noSuchContainer(idOrName));
+        } catch (EngineState.AmbiguousException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+    }
+
+    private JsonNode imageConfig(Container c) {
+        try {
+            return engine.images().config(c.imageId()).path("config");
+        } catch (java.io.IOException | RuntimeException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    // ---- create -----------------------------------------------------------------------------------
+
+    private void create(ApiCall call) {
+        call.jsonBody().compose(body -> {
+            if (!(body instanceof ObjectNode request)) {
+                throw ApiException.invalid("config cannot be empty in order to create a container");
+            }
+            String name = call.query("name", "");
+            if (!name.isEmpty() && !VALID_NAME.matcher(name).matches()) {
+                throw ApiException.invalid("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+            }
+            name = name.startsWith("/") ? name.substring(1) : name;
+            String imageRef = request.path("Image").asText("");
+            if (imageRef.isEmpty()) {
+                throw ApiException.invalid("no image specified");
+            }
+            Image image;
+            try {
+                image = engine.state().findImage(imageRef).orElseThrow(() ->
+                        ApiException.noSuchImage(io.berth.daemon.state.ImageReference.normalize(imageRef)));
+            } catch (EngineState.AmbiguousException e) {
+                throw ApiException.invalid(e.getMessage());
+            }
+            ObjectNode hostConfig = request.get("HostConfig") instanceof ObjectNode h ? h : JSON.createObjectNode();
+            ContainerSpecs.validate(hostConfig, Runtime.getRuntime().availableProcessors());
+            String mode = hostConfig.path("NetworkMode").asText("");
+            if (engine.drivers().network(mode).isEmpty()) {
+                throw ApiException.notFound("network " + mode + " not found");
+            }
+            ObjectNode config = request.deepCopy();
+            config.remove("HostConfig");
+            config.remove("NetworkingConfig");
+            String id = newId();
+            String containerName = name.isEmpty() ? Names.generate(n -> engine.state().containerIdByName(n).isPresent()) : name;
+            if (engine.state().containerIdByName(containerName).isPresent()) {
+                throw ApiException.conflict("Conflict. The container name \"/" + containerName
+                        + "\" is already in use by container \"" + engine.state().containerIdByName(containerName).get()
+                        + "\". You have to remove (or rename) that container to be able to reuse that name.");
+            }
+            Image img = image;
+            return engine.blocking(() -> {
+                prepareFiles(id, config, hostConfig, img);
+                return null;
+            }).compose(v -> engine.send(new Command.CreateContainer(id, containerName, imageRef, img.id(), config,
+                    hostConfig, engine.drivers().storage().name()), call.caller(), Journal.newCorrelationId())
+                    .recover(err -> engine.blocking(() -> {
+                        removeFiles(id);
+                        return null;
+                    }).transform(x -> Future.failedFuture(err))))
+                    .map(result -> id);
+        }).onSuccess(id -> {
+            ObjectNode out = JSON.createObjectNode();
+            out.put("Id", id);
+            out.putArray("Warnings");
+            call.json(201, out);
+        }).onFailure(call::fail);
+    }
+
+    private static String newId() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    /** Files first: the container's own files and layers exist before the event that names them. */
+    private void prepareFiles(String id, ObjectNode config, ObjectNode hostConfig, Image image) throws Exception {
+        Path dir = engine.paths().container(id);
+        Files.createDirectories(dir);
+        String hostname = config.path("Hostname").asText("");
+        if (hostname.isEmpty()) {
+            hostname = id.substring(0, 12);
+        }
+        String mode = hostConfig.path("NetworkMode").asText("");
+        Files2.writeAtomically(dir.resolve("hostname"), (hostname + "\n").getBytes(StandardCharsets.UTF_8));
+        Files2.writeAtomically(dir.resolve("hosts"), HostFiles.hosts(mode, hostname,
+                ContainerSpecs.strings(hostConfig.path("ExtraHosts"))).getBytes(StandardCharsets.UTF_8));
+        Files2.writeAtomically(dir.resolve("resolv.conf"), HostFiles.resolvConf(mode,
+                ContainerSpecs.strings(hostConfig.path("Dns")), ContainerSpecs.strings(hostConfig.path("DnsSearch")),
+                ContainerSpecs.strings(hostConfig.path("DnsOptions"))).getBytes(StandardCharsets.UTF_8));
+        List<String> layers = image.layers().stream().map(LayerIds::storageId).toList();
+        engine.drivers().storage().createContainerLayers(id, layers, List.of(
+                InitEntry.dir("/dev"), InitEntry.dir("/dev/pts"), InitEntry.dir("/dev/shm"), InitEntry.dir("/proc"),
+                InitEntry.dir("/sys"), InitEntry.dir("/etc"), InitEntry.file("/etc/hosts", new byte[0]),
+                InitEntry.file("/etc/hostname", new byte[0]), InitEntry.file("/etc/resolv.conf", new byte[0]),
+                InitEntry.file("/.dockerenv", new byte[0])));
+    }
+
+    private void removeFiles(String id) throws Exception {
+        engine.drivers().storage().removeContainerLayers(id);
+        Files2.deleteTree(engine.paths().container(id));
+    }
+
+    // ---- read -------------------------------------------------------------------------------------
+
+    private void inspect(ApiCall call) {
+        Container c = find(call.param("id"));
+        call.json(200, DockerViews.containerInspect(c, imageConfig(c), engine.paths(), now()));
+    }
+
+    private void list(ApiCall call) {
+        boolean all = call.bool("all", false);
+        int limit = call.integer("limit", -1);
+        Filters filters = call.filters();
+        filters.allow("id", "name", "status", "label", "ancestor", "exited", "before", "since", "network",
+                "health", "volume", "publish", "expose", "is-task");
+        if (limit > 0 || filters.has("status") || filters.has("exited")) {
+            all = all || limit > 0 || filters.has("status") || filters.has("exited");
+        }
+        List<Container> matches = new ArrayList<>();
+        for (Container c : engine.state().containers()) {
+            if (!all && !c.running()) {
+                continue;
+            }
+            if (!matches(c, filters)) {
+                continue;
+            }
+            matches.add(c);
+        }
+        matches.sort((a, b) -> Long.compare(b.createdNanos(), a.createdNanos()));
+        if (limit > 0 && matches.size() > limit) {
+            matches = matches.subList(0, limit);
+        }
+        ArrayNode out = JSON.createArrayNode();
+        long now = now();
+        for (Container c : matches) {
+            out.add(DockerViews.containerSummary(c, imageConfig(c), now));
+        }
+        call.json(200, out);
+    }
+
+    private boolean matches(Container c, Filters f) {
+        if (f.has("id") && f.get("id").stream().noneMatch(c.id()::startsWith)) {
+            return false;
+        }
+        if (f.has("name") && f.get("name").stream().noneMatch(n -> Pattern.compile(n.startsWith("/") ? n.substring(1) : n)
+                .matcher(c.name()).find())) {
+            return false;
+        }
+        if (f.has("status") && !f.get("status").contains(DockerViews.stateWord(c))) {
+            for (String s : f.get("status")) {
+                if (!List.of("created", "restarting", "running", "removing", "paused", "exited", "dead").contains(s)) {
+                    throw ApiException.invalid("invalid filter 'status=" + s + "'");
+                }
+            }
+            return false;
+        }
+        if (f.has("exited") && (!"exited".equals(c.status())
+                || f.get("exited").stream().noneMatch(x -> x.equals(Integer.toString(c.exitCode()))))) {
+            return false;
+        }
+        if (f.has("ancestor") && f.get("ancestor").stream().noneMatch(a -> {
+            try {
+                return engine.state().findImage(a).map(i -> i.id().equals(c.imageId())).orElse(false);
+            } catch (EngineState.AmbiguousException e) {
+                return false;
+            }
+        })) {
+            return false;
+        }
+        return f.matchLabels(DockerViews.labels(c));
+    }
+
+    // ---- lifecycle --------------------------------------------------------------------------------
+
+    private void start(ApiCall call) {
+        Container c = find(call.param("id"));
+        startContainer(call, c).onSuccess(v -> call.noContent()).onFailure(call::fail);
+    }
+
+    private Future<Void> startContainer(ApiCall call, Container c) {
+        String corr = Journal.newCorrelationId();
+        Future<Event> outcome = engine.waiters().await(engine.vertx().getOrCreateContext(),
+                (env, ev) -> corr.equals(env.correlationId())
+                        && (ev instanceof Event.ContainerStarted || ev instanceof Event.ContainerStartFailed));
+        return engine.send(new Command.StartContainer(c.id()), call.caller(), corr)
+                .onFailure(err -> io.berth.daemon.command.EventWaiters.cancel(outcome))
+                .compose(r -> outcome)
+                .compose(ev -> ev instanceof Event.ContainerStartFailed f
+                        ? Future.failedFuture(ApiException.invalid(f.error()))
+                        : Future.succeededFuture());
+    }
+
+    private void stop(ApiCall call) {
+        Container c = find(call.param("id"));
+        stopContainer(call, c, call.query("t"), call.query("signal"))
+                .onSuccess(v -> call.noContent()).onFailure(call::fail);
+    }
+
+    /** Sends the stop signal (the container's StopSignal, else SIGTERM), SIGKILL after the timeout, waits for the exit. */
+    private Future<Void> stopContainer(ApiCall call, Container c, String timeoutParam, String signalParam) {
+        int timeout = timeoutParam == null || timeoutParam.isEmpty()
+                ? c.config().path("StopTimeout").asInt(DEFAULT_STOP_TIMEOUT) : parseInt(timeoutParam, "t");
+        int signal = Signals.parse(signalParam == null || signalParam.isEmpty()
+                ? c.config().path("StopSignal").asText("") : signalParam, Signals.SIGTERM);
+        return killAndWait(call, c, signal, timeout < 0 ? Integer.MAX_VALUE / 1000 : timeout, true);
+    }
+
+    private Future<Void> killAndWait(ApiCall call, Container c, int signal, int timeout, boolean stop) {
+        Future<Event> exited = engine.waiters().await(engine.vertx().getOrCreateContext(),
+                (env, ev) -> c.id().equals(ev.aggregateId())
+                        && (ev instanceof Event.ContainerExited || ev instanceof Event.ContainerRemoved));
+        return engine.send(new Command.KillContainer(c.id(), signal, timeout, stop), call.caller(), Journal.newCorrelationId())
+                .onFailure(err -> io.berth.daemon.command.EventWaiters.cancel(exited))
+                .compose(r -> {
+                    if (engine.state().container(c.id()).map(x -> !x.running()).orElse(true)) {
+                        io.berth.daemon.command.EventWaiters.cancel(exited);
+                        return Future.succeededFuture();
+                    }
+                    return exited.mapEmpty();
+                });
+    }
+
+    private void restart(ApiCall call) {
+        Container c = find(call.param("id"));
+        Future<Void> stopped = c.running()
+                ? stopContainer(call, c, call.query("t"), call.query("signal"))
+                        .recover(e -> e instanceof ApiException a && a.kind() == ApiException.Kind.NOT_MODIFIED
+                                ? Future.succeededFuture() : Future.failedFuture(e))
+                : Future.succeededFuture();
+        stopped.compose(v -> startContainer(call, find(c.id())))
+                .onSuccess(v -> call.noContent()).onFailure(call::fail);
+    }
+
+    private void kill(ApiCall call) {
+        Container c = find(call.param("id"));
+        int signal = Signals.parse(call.query("signal"), Signals.SIGKILL);
+        if (signal == Signals.SIGKILL) {
+            killAndWait(call, c, signal, -1, false).onSuccess(v -> call.noContent()).onFailure(call::fail);
+        } else {
+            engine.send(new Command.KillContainer(c.id(), signal, -1, false), call.caller(), Journal.newCorrelationId())
+                    .onSuccess(v -> call.noContent()).onFailure(call::fail);
+        }
+    }
+
+    private void remove(ApiCall call) {
+        Container c = find(call.param("id"));
+        boolean force = call.bool("force", false);
+        if (call.bool("link", false)) {
+            throw ApiException.invalid("links are not supported yet: the bridge network driver has not landed");
+        }
+        Future<Void> stopped = c.running() && force
+                ? killAndWait(call, c, Signals.SIGKILL, -1, false) : Future.succeededFuture();
+        stopped.compose(v -> {
+            String corr = Journal.newCorrelationId();
+            Future<Event> removed = engine.waiters().await(engine.vertx().getOrCreateContext(),
+                    (env, ev) -> ev instanceof Event.ContainerRemoved && c.id().equals(ev.aggregateId()));
+            return engine.send(new Command.RemoveContainer(c.id(), force), call.caller(), corr)
+                    .onFailure(err -> io.berth.daemon.command.EventWaiters.cancel(removed))
+                    .compose(r -> engine.state().container(c.id()).isEmpty() ? Future.succeededFuture() : removed.mapEmpty());
+        }).onSuccess(v -> call.noContent()).onFailure(call::fail);
+    }
+
+    // ---- wait -------------------------------------------------------------------------------------
+
+    private void waitFor(ApiCall call) {
+        Container c = find(call.param("id"));
+        String condition = call.query("condition", "not-running");
+        if (!List.of("not-running", "next-exit", "removed").contains(condition)) {
+            throw ApiException.invalid("invalid condition: \"" + condition + "\"");
+        }
+        HttpServerResponse response = call.response();
+        AtomicInteger lastExit = new AtomicInteger(c.exitCode());
+        String[] lastError = {null};
+        Future<Event> done = engine.waiters().await(engine.vertx().getOrCreateContext(), (env, ev) -> {
+            if (!c.id().equals(ev.aggregateId())) {
+                return false;
+            }
+            if (ev instanceof Event.ContainerExited x) {
+                lastExit.set(x.exitCode());
+                return !condition.equals("removed");
+            }
+            if (ev instanceof Event.ContainerStartFailed f) {
+                lastExit.set(f.exitCode());
+                lastError[0] = f.error();
+                return !condition.equals("removed") || !engine.state().container(c.id()).map(x ->
+                        x.hostConfig().path("AutoRemove").asBoolean(false)).orElse(false);
+            }
+            return ev instanceof Event.ContainerRemoved;
+        });
+        // moby sends the headers at once: the docker CLI starts the container only after it sees them
+        response.setChunked(true).setStatusCode(200).putHeader("Content-Type", "application/json");
+        response.writeHead();
+        Container now = engine.state().container(c.id()).orElse(null);
+        if (condition.equals("not-running") && now != null && !now.running() && !now.startPending()) {
+            io.berth.daemon.command.EventWaiters.cancel(done);
+            endWait(response, now.exitCode(), null);
+            return;
+        }
+        if (condition.equals("removed") && now == null) {
+            io.berth.daemon.command.EventWaiters.cancel(done);
+            endWait(response, lastExit.get(), null);
+            return;
+        }
+        call.request().connection().closeHandler(v -> io.berth.daemon.command.EventWaiters.cancel(done));
+        done.onSuccess(ev -> endWait(response, lastExit.get(), lastError[0]));
+    }
+
+    private static void endWait(HttpServerResponse response, int code, String error) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("StatusCode", code);
+        if (error == null) {
+            body.putNull("Error");
+        } else {
+            body.putObject("Error").put("Message", error);
+        }
+        if (!response.ended() && !response.closed()) {
+            response.end(body.toString() + "\n");
+        }
+    }
+
+    // ---- attach -----------------------------------------------------------------------------------
+
+    private void attach(ApiCall call) {
+        Container c = find(call.param("id"));
+        boolean stream = call.bool("stream", false);
+        boolean stdin = call.bool("stdin", false) && c.config().path("OpenStdin").asBoolean(false);
+        boolean stdout = call.bool("stdout", false);
+        boolean stderr = call.bool("stderr", false);
+        if (call.bool("logs", false)) {
+            throw new ApiException(ApiException.Kind.NOT_IMPLEMENTED, "not implemented: attach with logs=1");
+        }
+        if (!stream) {
+            throw ApiException.invalid("attach without stream=1 is not supported");
+        }
+        boolean tty = c.config().path("Tty").asBoolean(false);
+        String type = tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
+        Hijack.take(call, type).onSuccess(client -> {
+            AttachSession session = new AttachSession(client, stdin, stdout, stderr, tty);
+            Container now = engine.state().container(c.id()).orElse(null);
+            if (now == null) {
+                client.close();
+            } else if (now.running()) {
+                engine.attachments().connect(c.id(), session, engine.drivers().isolation().attachSocket(c.id()))
+                        .onFailure(e -> client.close());
+            } else {
+                engine.attachments().addPending(c.id(), session);
+            }
+        }).onFailure(call::fail);
+    }
+
+    private void resize(ApiCall call) {
+        Container c = find(call.param("id"));
+        int h = call.integer("h", 0);
+        int w = call.integer("w", 0);
+        if (h < 0 || w < 0 || h > 65535 || w > 65535) {
+            throw ApiException.invalid("invalid terminal size");
+        }
+        if (!c.running()) {
+            throw ApiException.conflict("Container " + c.id() + " is not running");
+        }
+        engine.attachments().resize(c.id(), h, w);
+        call.response().setStatusCode(200).end();
+    }
+
+    // ---- logs -------------------------------------------------------------------------------------
+
+    private void logs(ApiCall call) {
+        Container c = find(call.param("id"));
+        boolean stdout = call.bool("stdout", false);
+        boolean stderr = call.bool("stderr", false);
+        if (!stdout && !stderr) {
+            throw ApiException.invalid("Bad parameters: you must choose at least one stream");
+        }
+        boolean follow = call.bool("follow", false);
+        boolean timestamps = call.bool("timestamps", false);
+        String tailParam = call.query("tail", "all");
+        int tail;
+        try {
+            tail = tailParam.equals("all") || tailParam.isEmpty() ? -1 : Integer.parseInt(tailParam);
+        } catch (NumberFormatException e) {
+            tail = -1; // moby treats an unparsable tail as "all"
+        }
+        long since = Times.parseUnixNanos(call.query("since"), 0);
+        long until = Times.parseUnixNanos(call.query("until"), 0);
+        boolean tty = c.config().path("Tty").asBoolean(false);
+        JsonFileLog.Query query = new JsonFileLog.Query(stdout, stderr, since, until, tail);
+        JsonFileLog log = new JsonFileLog(engine.paths().containerLog(c.id()));
+        HttpServerResponse response = call.response();
+        response.setChunked(true).setStatusCode(200).putHeader("Content-Type",
+                tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
+        new LogStreamer(engine, c.id(), log, query, response, tty, timestamps, follow).start();
+    }
+
+    private static int parseInt(String v, String name) {
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid("invalid value for " + name + ": " + v);
+        }
+    }
+
+    private static long now() {
+        return System.currentTimeMillis() * 1_000_000L;
+    }
+
+}

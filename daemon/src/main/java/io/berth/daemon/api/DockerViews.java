@@ -1,0 +1,221 @@
+package io.berth.daemon.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.daemon.DaemonPaths;
+import io.berth.daemon.runtime.ContainerSpecs;
+import io.berth.daemon.state.Container;
+import io.berth.daemon.state.Image;
+import io.berth.daemon.state.ImageReference;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON shapes Docker answers with, built from berth's state: container inspect and list entries,
+ * image inspect and list entries. One place, so every route answers alike.
+ */
+public final class DockerViews {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private DockerViews() {}
+
+    public static String stateWord(Container c) {
+        return switch (c.status()) {
+            case "running", "created", "exited", "removing", "dead", "paused", "restarting" -> c.status();
+            default -> "dead";
+        };
+    }
+
+    /** "Up 2 minutes", "Exited (3) 5 seconds ago", "Created". */
+    public static String statusText(Container c, long nowNanos) {
+        return switch (c.status()) {
+            case "running" -> "Up " + Times.human(Duration.ofNanos(Math.max(0, nowNanos - c.startedAtNanos())));
+            case "exited" -> c.finishedAtNanos() == 0 ? "Exited (" + c.exitCode() + ")"
+                    : "Exited (" + c.exitCode() + ") " + Times.human(Duration.ofNanos(Math.max(0,
+                    nowNanos - c.finishedAtNanos()))) + " ago";
+            case "created" -> "Created";
+            case "removing" -> "Removal In Progress";
+            default -> c.status();
+        };
+    }
+
+    public static ObjectNode containerInspect(Container c, JsonNode imageConfig, DaemonPaths paths, long nowNanos) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("Id", c.id());
+        o.put("Created", Times.rfc3339(c.createdNanos()));
+        List<String> command = ContainerSpecs.command(c.config(), imageConfig);
+        o.put("Path", command.isEmpty() ? "" : command.get(0));
+        ArrayNode args = o.putArray("Args");
+        command.stream().skip(1).forEach(args::add);
+        ObjectNode state = o.putObject("State");
+        state.put("Status", stateWord(c));
+        state.put("Running", c.running());
+        state.put("Paused", false);
+        state.put("Restarting", false);
+        state.put("OOMKilled", c.oomKilled());
+        state.put("Dead", false);
+        state.put("Pid", c.running() ? c.pid() : 0);
+        state.put("ExitCode", c.exitCode());
+        state.put("Error", c.error());
+        state.put("StartedAt", Times.rfc3339(c.startedAtNanos()));
+        state.put("FinishedAt", Times.rfc3339(c.finishedAtNanos()));
+        o.put("Image", c.imageId());
+        o.put("ResolvConfPath", paths.container(c.id()).resolve("resolv.conf").toString());
+        o.put("HostnamePath", paths.container(c.id()).resolve("hostname").toString());
+        o.put("HostsPath", paths.container(c.id()).resolve("hosts").toString());
+        o.put("LogPath", paths.containerLog(c.id()).toString());
+        o.put("Name", "/" + c.name());
+        o.put("RestartCount", c.restartCount());
+        o.put("Driver", c.storageDriver());
+        o.put("Platform", "linux");
+        o.put("MountLabel", "");
+        o.put("ProcessLabel", "");
+        o.put("AppArmorProfile", "");
+        o.putNull("ExecIDs");
+        ObjectNode host = c.hostConfig().deepCopy();
+        if (!host.has("NetworkMode") || host.path("NetworkMode").asText("").isEmpty()) {
+            host.put("NetworkMode", "default");
+        }
+        o.set("HostConfig", host);
+        ObjectNode driver = o.putObject("GraphDriver");
+        driver.put("Name", c.storageDriver());
+        driver.putObject("Data");
+        o.putArray("Mounts");
+        o.set("Config", containerConfig(c, imageConfig));
+        ObjectNode net = o.putObject("NetworkSettings");
+        net.put("Bridge", "");
+        net.put("SandboxID", "");
+        net.put("SandboxKey", "");
+        net.putObject("Ports");
+        ObjectNode networks = net.putObject("Networks");
+        String mode = host.path("NetworkMode").asText();
+        ObjectNode endpoint = networks.putObject(mode.equals("default") ? "none" : mode);
+        endpoint.putNull("IPAMConfig");
+        endpoint.putNull("Links");
+        endpoint.putNull("Aliases");
+        endpoint.put("NetworkID", "");
+        endpoint.put("EndpointID", "");
+        endpoint.put("Gateway", "");
+        endpoint.put("IPAddress", "");
+        endpoint.put("IPPrefixLen", 0);
+        endpoint.put("MacAddress", "");
+        return o;
+    }
+
+    /** The container's Config as Docker reports it: the create request merged with the image's defaults. */
+    static ObjectNode containerConfig(Container c, JsonNode imageConfig) {
+        ObjectNode cfg = c.config().deepCopy();
+        cfg.put("Hostname", ContainerSpecs.hostname(c));
+        cfg.put("Image", c.image());
+        ArrayNode env = cfg.putArray("Env");
+        ContainerSpecs.environment(c.config(), imageConfig, ContainerSpecs.hostname(c), c.config().path("Tty").asBoolean())
+                .stream().filter(e -> !e.startsWith("HOSTNAME=")).forEach(env::add);
+        if (!cfg.hasNonNull("Cmd") && imageConfig.hasNonNull("Cmd") && !c.config().hasNonNull("Entrypoint")) {
+            cfg.set("Cmd", imageConfig.get("Cmd"));
+        }
+        if (!cfg.hasNonNull("Entrypoint") && imageConfig.hasNonNull("Entrypoint")) {
+            cfg.set("Entrypoint", imageConfig.get("Entrypoint"));
+        }
+        if (cfg.path("WorkingDir").asText("").isEmpty()) {
+            cfg.put("WorkingDir", imageConfig.path("WorkingDir").asText(""));
+        }
+        if (!cfg.has("Labels") || cfg.get("Labels").isNull()) {
+            cfg.putObject("Labels");
+        }
+        return cfg;
+    }
+
+    public static ObjectNode containerSummary(Container c, JsonNode imageConfig, long nowNanos) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("Id", c.id());
+        o.putArray("Names").add("/" + c.name());
+        o.put("Image", c.image());
+        o.put("ImageID", c.imageId());
+        List<String> command = ContainerSpecs.command(c.config(), imageConfig);
+        o.put("Command", String.join(" ", command));
+        o.put("Created", c.createdNanos() / 1_000_000_000L);
+        o.putArray("Ports");
+        o.set("Labels", labels(c).isEmpty() ? JSON.createObjectNode() : JSON.valueToTree(labels(c)));
+        o.put("State", stateWord(c));
+        o.put("Status", statusText(c, nowNanos));
+        String mode = c.hostConfig().path("NetworkMode").asText("");
+        o.putObject("HostConfig").put("NetworkMode", mode.isEmpty() ? "default" : mode);
+        o.putObject("NetworkSettings").putObject("Networks");
+        o.putArray("Mounts");
+        return o;
+    }
+
+    public static Map<String, String> labels(Container c) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        JsonNode node = c.config().path("Labels");
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            labels.put(e.getKey(), e.getValue().asText());
+        }
+        return labels;
+    }
+
+    public static ObjectNode imageSummary(Image image, JsonNode config, int containers) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("Containers", containers);
+        o.put("Created", image.createdNanos() / 1_000_000_000L);
+        o.put("Id", image.id());
+        JsonNode labels = config.path("config").path("Labels");
+        if (labels.isObject()) {
+            o.set("Labels", labels);
+        } else {
+            o.putNull("Labels");
+        }
+        o.put("ParentId", "");
+        o.putArray("RepoDigests");
+        ArrayNode tags = o.putArray("RepoTags");
+        sortedTags(image).forEach(tags::add);
+        o.put("SharedSize", -1);
+        o.put("Size", image.size());
+        return o;
+    }
+
+    public static ObjectNode imageInspect(Image image, JsonNode config) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("Id", image.id());
+        ArrayNode tags = o.putArray("RepoTags");
+        sortedTags(image).forEach(tags::add);
+        o.putArray("RepoDigests");
+        o.put("Parent", "");
+        o.put("Comment", config.path("comment").asText(image.comment()));
+        o.put("Created", config.path("created").asText(Times.rfc3339(image.createdNanos())));
+        o.put("DockerVersion", config.path("docker_version").asText(""));
+        o.put("Author", config.path("author").asText(""));
+        JsonNode cfg = config.path("config");
+        o.set("Config", cfg.isObject() ? cfg : JSON.createObjectNode());
+        o.put("Architecture", config.path("architecture").asText("amd64"));
+        o.put("Os", config.path("os").asText("linux"));
+        o.put("Size", image.size());
+        ObjectNode driver = o.putObject("GraphDriver");
+        driver.put("Name", "");
+        driver.putObject("Data");
+        ObjectNode rootfs = o.putObject("RootFS");
+        rootfs.put("Type", "layers");
+        ArrayNode layers = rootfs.putArray("Layers");
+        config.path("rootfs").path("diff_ids").forEach(layers::add);
+        o.putObject("Metadata").put("LastTagTime", Times.ZERO);
+        return o;
+    }
+
+    private static List<String> sortedTags(Image image) {
+        List<String> tags = new ArrayList<>(image.tags());
+        tags.sort(null);
+        return tags;
+    }
+
+    public static String[] repoAndTag(String reference) {
+        return ImageReference.split(reference);
+    }
+}

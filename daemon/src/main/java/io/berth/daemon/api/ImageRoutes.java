@@ -1,0 +1,186 @@
+package io.berth.daemon.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.daemon.command.Command;
+import io.berth.daemon.command.Journal;
+import io.berth.daemon.image.ImageImporter;
+import io.berth.daemon.state.EngineState;
+import io.berth.daemon.state.Image;
+import io.berth.daemon.state.ImageReference;
+import io.vertx.core.Future;
+import io.vertx.core.file.OpenOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** /images/...: list, inspect, import, tag, remove. Pulling from a registry is a later issue (501). */
+public final class ImageRoutes {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Engine engine;
+    private final ImageImporter importer;
+
+    public ImageRoutes(Engine engine) {
+        this.engine = engine;
+        this.importer = new ImageImporter(engine.drivers().storage(), engine.images());
+    }
+
+    public void register(Router r) {
+        r.get("/images/json", this::list);
+        r.post("/images/create", this::create);
+        r.get("/images/{name*}/json", this::inspect);
+        r.post("/images/{name*}/tag", this::tag);
+        r.delete("/images/{name*}", this::remove);
+    }
+
+    private Image find(String nameOrId) {
+        try {
+            return engine.state().findImage(nameOrId).orElseThrow(() -> ApiException.noSuchImage(nameOrId));
+        } catch (EngineState.AmbiguousException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+    }
+
+    private JsonNode config(Image image) {
+        try {
+            return engine.images().config(image.id());
+        } catch (java.io.IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    private void list(ApiCall call) {
+        Filters filters = call.filters();
+        filters.allow("dangling", "reference", "label", "before", "since", "until");
+        call.bool("all", false); // every image is a top-level image in berth: there are no intermediate ones yet
+        List<Image> images = new ArrayList<>(engine.state().images());
+        images.sort((a, b) -> Long.compare(b.createdNanos(), a.createdNanos()));
+        ArrayNode out = JSON.createArrayNode();
+        for (Image image : images) {
+            boolean dangling = image.tags().isEmpty();
+            if (filters.has("dangling")) {
+                boolean want = Boolean.parseBoolean(filters.get("dangling").get(0)) || "1".equals(filters.get("dangling").get(0));
+                if (want != dangling) {
+                    continue;
+                }
+            }
+            if (filters.has("reference") && image.tags().stream().noneMatch(t -> filters.get("reference").stream()
+                    .anyMatch(p -> glob(p, t) || glob(p, ImageReference.split(t)[0])))) {
+                continue;
+            }
+            JsonNode config = config(image);
+            if (filters.has("label")) {
+                java.util.Map<String, String> labels = new java.util.HashMap<>();
+                config.path("config").path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+                if (!filters.matchLabels(labels)) {
+                    continue;
+                }
+            }
+            out.add(DockerViews.imageSummary(image, config, engine.state().containersUsing(image.id()).size()));
+        }
+        call.json(200, out);
+    }
+
+    /** Docker's reference filter: shell-style patterns where * does not cross a slash. */
+    private static boolean glob(String pattern, String value) {
+        String regex = pattern.replace(".", "\\.").replace("?", "[^/]").replace("*", "[^/]*");
+        return value.matches(regex);
+    }
+
+    private void inspect(ApiCall call) {
+        Image image = find(call.param("name"));
+        call.json(200, DockerViews.imageInspect(image, config(image)));
+    }
+
+    private void tag(ApiCall call) {
+        Image image = find(call.param("name"));
+        String[] repoTag = repoAndTag(call.query("repo", ""), call.query("tag", ""));
+        String error = ImageReference.validate(repoTag[0], repoTag[1]);
+        if (error != null) {
+            throw ApiException.invalid(error);
+        }
+        String reference = ImageReference.normalize(repoTag[0] + ":" + (repoTag[1].isEmpty() ? "latest" : repoTag[1]));
+        engine.send(new Command.TagImage(image.id(), reference), call.caller(), Journal.newCorrelationId())
+                .onSuccess(r -> call.response().setStatusCode(201).end())
+                .onFailure(call::fail);
+    }
+
+    private void remove(ApiCall call) {
+        String name = call.param("name");
+        find(name);
+        engine.send(new Command.RemoveImage(name, call.bool("force", false), call.bool("noprune", false)),
+                        call.caller(), Journal.newCorrelationId())
+                .onSuccess(r -> call.json(200, r.value() == null ? List.of() : r.value()))
+                .onFailure(call::fail);
+    }
+
+    /** "busybox:1" with an empty tag, or "busybox" with tag "1" → {"busybox", "1"}. */
+    static String[] repoAndTag(String repo, String tag) {
+        if (tag.isEmpty()) {
+            int slash = repo.lastIndexOf('/');
+            int colon = repo.lastIndexOf(':');
+            if (colon > slash && !repo.contains("@")) {
+                return new String[] {repo.substring(0, colon), repo.substring(colon + 1)};
+            }
+        }
+        return new String[] {repo, tag};
+    }
+
+    // ---- POST /images/create: import (pull is a later issue) --------------------------------------
+
+    private void create(ApiCall call) {
+        String fromSrc = call.query("fromSrc");
+        if (fromSrc == null || fromSrc.isEmpty()) {
+            String from = call.query("fromImage", "");
+            throw new ApiException(ApiException.Kind.NOT_IMPLEMENTED, "not implemented: berth cannot pull images yet ("
+                    + from + "); create images with docker import");
+        }
+        if (!fromSrc.equals("-")) {
+            throw new ApiException(ApiException.Kind.NOT_IMPLEMENTED,
+                    "not implemented: importing from a URL; send the archive in the request body (fromSrc=-)");
+        }
+        String[] repoTag = repoAndTag(call.query("repo", ""), call.query("tag", ""));
+        String tag = null;
+        if (!repoTag[0].isEmpty()) {
+            String error = ImageReference.validate(repoTag[0], repoTag[1]);
+            if (error != null) {
+                throw ApiException.invalid(error);
+            }
+            tag = ImageReference.normalize(repoTag[0] + ":" + (repoTag[1].isEmpty() ? "latest" : repoTag[1]));
+        }
+        List<String> changes = call.request().params().getAll("changes");
+        String message = call.query("message", "");
+        String finalTag = tag;
+        Path upload = engine.paths().tmp().resolve("import-" + Journal.newCorrelationId());
+        call.request().pause();
+        engine.vertx().fileSystem().open(upload.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
+                .compose(file -> {
+                    call.request().resume();
+                    return call.request().pipeTo(file);
+                })
+                .compose(v -> engine.blocking(() -> {
+                    try {
+                        return importer.importArchive(upload, finalTag, changes, message, System.currentTimeMillis() * 1_000_000L);
+                    } finally {
+                        Files.deleteIfExists(upload);
+                    }
+                }))
+                .compose(cmd -> engine.send(cmd, call.caller(), Journal.newCorrelationId()).map(r -> cmd.imageId()))
+                .onSuccess(id -> {
+                    ObjectNode status = JSON.createObjectNode().put("status", id);
+                    call.response().setStatusCode(200).putHeader("Content-Type", "application/json")
+                            .end(status.toString() + "\r\n");
+                })
+                .onFailure(err -> {
+                    engine.blocking(() -> Files.deleteIfExists(upload));
+                    call.fail(err);
+                });
+    }
+
+}

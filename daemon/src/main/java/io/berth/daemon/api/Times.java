@@ -1,0 +1,75 @@
+package io.berth.daemon.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** Docker's time formats: RFC 3339 with nanoseconds, the zero time, and "Up 2 minutes" style durations. */
+public final class Times {
+
+    public static final String ZERO = "0001-01-01T00:00:00Z";
+    private static final DateTimeFormatter RFC3339_NANO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.nnnnnnnnn'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private Times() {}
+
+    public static String rfc3339(long epochNanos) {
+        if (epochNanos <= 0) {
+            return ZERO;
+        }
+        return RFC3339_NANO.format(Instant.ofEpochSecond(0, epochNanos));
+    }
+
+    /** Docker's go-units HumanDuration. */
+    public static String human(Duration d) {
+        long seconds = d.getSeconds();
+        if (seconds < 1) {
+            return "Less than a second";
+        } else if (seconds == 1) {
+            return "1 second";
+        } else if (seconds < 60) {
+            return seconds + " seconds";
+        }
+        long minutes = d.toMinutes();
+        if (minutes == 1) {
+            return "About a minute";
+        } else if (minutes < 60) {
+            return minutes + " minutes";
+        }
+        long hours = Math.round(d.toMinutes() / 60.0);
+        if (hours == 1) {
+            return "About an hour";
+        } else if (hours < 48) {
+            return hours + " hours";
+        } else if (hours < 24 * 7 * 2) {
+            return hours / 24 + " days";
+        } else if (hours < 24 * 30 * 2) {
+            return hours / 24 / 7 + " weeks";
+        } else if (hours < 24 * 365 * 2) {
+            return hours / 24 / 30 + " months";
+        }
+        return hours / 24 / 365 + " years";
+    }
+
+    /** Parses Docker's since/until values: unix seconds with an optional fraction; empty → {@code fallback}. */
+    public static long parseUnixNanos(String value, long fallback) {
+        if (value == null || value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            if (value.contains(".")) {
+                String[] p = value.split("\\.", 2);
+                String frac = (p[1] + "000000000").substring(0, 9);
+                return Long.parseLong(p[0]) * 1_000_000_000L + Long.parseLong(frac);
+            }
+            return Long.parseLong(value) * 1_000_000_000L;
+        } catch (NumberFormatException e) {
+            try {
+                return Instant.parse(value).getEpochSecond() * 1_000_000_000L + Instant.parse(value).getNano();
+            } catch (RuntimeException e2) {
+                throw ApiException.invalid("invalid time value: " + value);
+            }
+        }
+    }
+}

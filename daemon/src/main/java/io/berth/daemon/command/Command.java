@@ -1,0 +1,54 @@
+package io.berth.daemon.command;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.plugin.isolation.StartedProcess;
+import java.util.List;
+
+/**
+ * What callers ask of the engine. A command is decided by {@link Decider} against the current state:
+ * it becomes events, or it is refused with an {@link io.berth.daemon.api.ApiException}. Commands named
+ * {@code Record...} carry the outcome of a side effect that a reactor performed.
+ */
+public sealed interface Command {
+
+    record CreateContainer(String id, String name, String image, String imageId, ObjectNode config,
+                           ObjectNode hostConfig, String storageDriver) implements Command {}
+
+    record StartContainer(String id) implements Command {}
+
+    record RecordStart(String id, StartedProcess process) implements Command {}
+
+    record RecordStartFailure(String id, int exitCode, String error) implements Command {}
+
+    /** Send {@code signal}; a stop also has {@code timeoutSeconds >= 0} after which SIGKILL follows. */
+    record KillContainer(String id, int signal, int timeoutSeconds, boolean stop) implements Command {}
+
+    /** The process identified by {@code pid} exited (ignored when the container no longer runs that pid). */
+    record RecordExit(String id, int pid, int exitCode, boolean oomKilled, long finishedAtNanos, String reason)
+            implements Command {}
+
+    record RemoveContainer(String id, boolean force) implements Command {}
+
+    record RecordRemoved(String id) implements Command {}
+
+    /**
+     * Register an image whose layers are in the storage driver and whose config is in the image store.
+     *
+     * @param newLayers layers applied for this image (recorded unless already known)
+     * @param tag       a normalised reference to point at it, or null
+     */
+    record RegisterImage(String imageId, List<NewLayer> newLayers, List<String> layers, long size,
+                         long createdNanos, String comment, String tag) implements Command {}
+
+    record NewLayer(String chainId, String diffId, String parentChainId, long size) {}
+
+    record TagImage(String imageId, String reference) implements Command {}
+
+    /** docker rmi: untag {@code reference}, and delete the image when nothing names or uses it. */
+    record RemoveImage(String nameOrId, boolean force, boolean noPrune) implements Command {}
+
+    record RecordLayerRemoved(String chainId) implements Command {}
+
+    /** A state-changing call that was refused before it reached a decision (bad JSON, bad parameters). */
+    record RecordRejection(String method, String path, int status, String message) implements Command {}
+}

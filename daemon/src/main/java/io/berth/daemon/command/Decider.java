@@ -1,0 +1,201 @@
+package io.berth.daemon.command;
+
+import static io.berth.daemon.api.ApiException.conflict;
+import static io.berth.daemon.api.ApiException.noSuchContainer;
+import static io.berth.daemon.api.ApiException.noSuchImage;
+
+import io.berth.daemon.api.ApiException;
+import io.berth.daemon.command.Command.*;
+import io.berth.daemon.events.Event;
+import io.berth.daemon.events.Event.*;
+import io.berth.daemon.state.Container;
+import io.berth.daemon.state.EngineState;
+import io.berth.daemon.state.Image;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Decides what each command means given the current state. Pure: no I/O, no clock other than the
+ * {@code nowNanos} it is given, so it is tested without a daemon and replayed identically.
+ */
+public final class Decider {
+
+    private Decider() {}
+
+    public static Decision decide(EngineState state, Command command, long nowNanos) {
+        if (command instanceof CreateContainer c) {
+            return create(state, c, nowNanos);
+        } else if (command instanceof StartContainer c) {
+            Container ct = existing(state, c.id());
+            if (ct.running() || ct.startPending()) {
+                // Docker answers 304 Not Modified for a container that already runs
+                throw new ApiException(ApiException.Kind.NOT_MODIFIED, "container already started");
+            }
+            if ("removing".equals(ct.status())) {
+                throw conflict("cannot start a container that is being removed");
+            }
+            return Decision.of(new ContainerStartRequested(ct.id()));
+        } else if (command instanceof RecordStart c) {
+            if (!state.container(c.id()).map(Container::startPending).orElse(false)) {
+                return Decision.none();
+            }
+            var p = c.process();
+            return Decision.of(new ContainerStarted(c.id(), p.pid(), p.startTime(), p.monitorPid(),
+                    p.monitorStartTime(), p.startedAtNanos()));
+        } else if (command instanceof RecordStartFailure c) {
+            if (!state.container(c.id()).map(Container::startPending).orElse(false)) {
+                return Decision.none();
+            }
+            return Decision.of(new ContainerStartFailed(c.id(), c.exitCode(), c.error(), nowNanos));
+        } else if (command instanceof KillContainer c) {
+            Container ct = existing(state, c.id());
+            if (!ct.running()) {
+                if (c.stop()) {
+                    throw new ApiException(ApiException.Kind.NOT_MODIFIED, "container already stopped");
+                }
+                throw conflict("cannot kill container: " + ct.id() + ": container " + ct.id() + " is not running");
+            }
+            return Decision.of(new ContainerKillRequested(ct.id(), c.signal(), c.timeoutSeconds()));
+        } else if (command instanceof RecordExit c) {
+            Optional<Container> ct = state.container(c.id());
+            if (ct.isEmpty() || !ct.get().running() || (c.pid() != 0 && ct.get().pid() != c.pid())) {
+                return Decision.none();
+            }
+            return Decision.of(new ContainerExited(c.id(), c.exitCode(), c.oomKilled(), c.finishedAtNanos(), c.reason()));
+        } else if (command instanceof RemoveContainer c) {
+            Container ct = existing(state, c.id());
+            if (ct.running()) {
+                // a forced removal kills first (the API does that), so a running container here is refused
+                throw conflict("cannot remove container \"/" + ct.name() + "\": container is running: stop the"
+                        + " container before removing or force remove");
+            }
+            if ("removing".equals(ct.status())) {
+                return Decision.none();
+            }
+            return Decision.of(new ContainerRemoveRequested(ct.id()));
+        } else if (command instanceof RecordRemoved c) {
+            return state.container(c.id()).isPresent() ? Decision.of(new ContainerRemoved(c.id())) : Decision.none();
+        } else if (command instanceof RegisterImage c) {
+            return registerImage(state, c);
+        } else if (command instanceof TagImage c) {
+            if (state.image(c.imageId()).isEmpty()) {
+                throw noSuchImage(c.imageId());
+            }
+            return new Decision(tag(state, c.imageId(), c.reference()), null);
+        } else if (command instanceof RemoveImage c) {
+            return removeImage(state, c);
+        } else if (command instanceof RecordLayerRemoved c) {
+            return state.layer(c.chainId()).isPresent() ? Decision.of(new LayerRemoved(c.chainId())) : Decision.none();
+        } else if (command instanceof RecordRejection c) {
+            return Decision.of(new CallRejected(c.method(), c.path(), c.status(), c.message()));
+        }
+        throw new IllegalArgumentException("no decision for " + command.getClass().getSimpleName());
+    }
+
+    private static Decision create(EngineState state, CreateContainer c, long nowNanos) {
+        Optional<String> holder = state.containerIdByName(c.name());
+        if (holder.isPresent()) {
+            throw conflict("Conflict. The container name \"/" + c.name() + "\" is already in use by container \""
+                    + holder.get() + "\". You have to remove (or rename) that container to be able to reuse that name.");
+        }
+        if (state.image(c.imageId()).isEmpty()) {
+            throw noSuchImage(c.image());
+        }
+        return Decision.of(new ContainerCreated(c.id(), c.name(), c.image(), c.imageId(), c.config(), c.hostConfig(),
+                nowNanos, c.storageDriver()));
+    }
+
+    private static Decision registerImage(EngineState state, RegisterImage c) {
+        List<Event> events = new ArrayList<>();
+        for (NewLayer layer : c.newLayers()) {
+            if (state.layer(layer.chainId()).isEmpty()) {
+                events.add(new LayerCreated(layer.chainId(), layer.diffId(), layer.parentChainId(), layer.size()));
+            }
+        }
+        if (state.image(c.imageId()).isEmpty()) {
+            events.add(new ImageCreated(c.imageId(), c.layers(), c.size(), c.createdNanos(), c.comment()));
+        }
+        if (c.tag() != null) {
+            events.addAll(tag(state, c.imageId(), c.tag()));
+        }
+        return new Decision(events, null);
+    }
+
+    private static Container existing(EngineState state, String id) {
+        return state.container(id).orElseThrow(() -> noSuchContainer(id));
+    }
+
+    private static List<Event> tag(EngineState state, String imageId, String reference) {
+        List<Event> events = new ArrayList<>();
+        Optional<Image> previous = state.imageByReference(reference);
+        if (previous.isPresent() && previous.get().id().equals(imageId)) {
+            return events;
+        }
+        previous.ifPresent(p -> events.add(new ImageUntagged(p.id(), reference)));
+        events.add(new ImageTagged(imageId, reference));
+        return events;
+    }
+
+    /** docker rmi, with moby's rules for references, ids, users of the image and force. */
+    private static Decision removeImage(EngineState state, RemoveImage c) {
+        Optional<Image> found;
+        try {
+            found = state.findImage(c.nameOrId());
+        } catch (EngineState.AmbiguousException e) {
+            throw conflict(e.getMessage());
+        }
+        Image image = found.orElseThrow(() -> noSuchImage(c.nameOrId()));
+        String shortId = image.id().substring(7, 19);
+        String asRef = io.berth.daemon.state.ImageReference.normalize(c.nameOrId());
+        boolean byReference = image.tags().contains(asRef);
+        List<Container> users = state.containersUsing(image.id());
+        List<Event> events = new ArrayList<>();
+        List<Map<String, String>> report = new ArrayList<>();
+
+        if (byReference) {
+            events.add(new ImageUntagged(image.id(), asRef));
+            report.add(Map.of("Untagged", asRef));
+            if (image.tags().size() > 1) {
+                return new Decision(events, report);
+            }
+            if (!users.isEmpty()) {
+                if (!c.force()) {
+                    throw conflict("conflict: unable to remove repository reference \"" + c.nameOrId()
+                            + "\" (must force) - container " + users.get(0).shortId()
+                            + " is using its referenced image " + shortId);
+                }
+                return new Decision(events, report);
+            }
+        } else {
+            if (image.tags().size() > 1 && !c.force()) {
+                throw conflict("conflict: unable to delete " + shortId
+                        + " (must be forced) - image is referenced in multiple repositories");
+            }
+            for (Container user : users) {
+                if (user.running()) {
+                    throw conflict("conflict: unable to delete " + shortId
+                            + " (cannot be forced) - image is being used by running container " + user.shortId());
+                }
+            }
+            if (!users.isEmpty() && !c.force()) {
+                throw conflict("conflict: unable to delete " + shortId
+                        + " (must be forced) - image is being used by stopped container " + users.get(0).shortId());
+            }
+            for (String tag : image.tags()) {
+                events.add(new ImageUntagged(image.id(), tag));
+                report.add(Map.of("Untagged", tag));
+            }
+            if (!users.isEmpty()) {
+                return new Decision(events, report);
+            }
+        }
+        events.add(new ImageDeleted(image.id()));
+        Map<String, String> deleted = new LinkedHashMap<>();
+        deleted.put("Deleted", image.id());
+        report.add(deleted);
+        return new Decision(events, report);
+    }
+}

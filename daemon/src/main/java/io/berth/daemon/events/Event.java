@@ -1,0 +1,123 @@
+package io.berth.daemon.events;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/**
+ * berth's event catalogue: every fact the engine records, in the past tense. Each record is written to
+ * the log as a JSON document (field names as here) under its simple class name, at {@link #REVISION}.
+ * docs/SCHEMA.md lists them with their meaning; a change to a record's fields needs a new revision
+ * and an upcaster in {@link EventCodec}.
+ */
+public sealed interface Event {
+
+    int REVISION = 1;
+
+    /** "container", "image", "layer" or "api". */
+    String aggregateKind();
+
+    String aggregateId();
+
+    // ---- containers -------------------------------------------------------------------------------
+
+    /** A container was created: its layers and files exist; {@code config}/{@code hostConfig} are Docker's create body, normalised. */
+    record ContainerCreated(String id, String name, String image, String imageId, ObjectNode config,
+                            ObjectNode hostConfig, long createdNanos, String storageDriver) implements Event {
+        public String aggregateKind() { return "container"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** Intent: start the container (the runtime reacts, then reports {@link ContainerStarted} or {@link ContainerStartFailed}). */
+    record ContainerStartRequested(String id) implements Event {
+        public String aggregateKind() { return "container"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** The container's process runs; pid and start time identify it across daemon restarts. */
+    record ContainerStarted(String id, int pid, long pidStartTime, int monitorPid, long monitorStartTime,
+                            long startedAtNanos) implements Event {
+        public String aggregateKind() { return "container"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** The start failed; nothing of the process is left. {@code exitCode} is what Docker records (127, 126, 128). */
+    record ContainerStartFailed(String id, int exitCode, String error, long finishedAtNanos) implements Event {
+        public String aggregateKind() { return "container"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** Intent: send {@code signal}; with {@code timeoutSeconds >= 0}, SIGKILL after that many seconds (a stop). */
+    record ContainerKillRequested(String id, int signal, int timeoutSeconds) implements Event {
+        public String aggregateKind() { return "container"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** The container's process ended. {@code reason} is empty, or says why the daemon learnt it late. */
+    record ContainerExited(String id, int exitCode, boolean oomKilled, long finishedAtNanos, String reason)
+            implements Event {
+        public String aggregateKind() { return "container"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** Intent: remove the container (the runtime removes its layers and files, then reports {@link ContainerRemoved}). */
+    record ContainerRemoveRequested(String id) implements Event {
+        public String aggregateKind() { return "container"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** The container and everything it held on the host are gone. */
+    record ContainerRemoved(String id) implements Event {
+        public String aggregateKind() { return "container"; }
+        public String aggregateId() { return id; }
+    }
+
+    // ---- images and layers ------------------------------------------------------------------------
+
+    /** A read-only layer exists in the storage driver. {@code chainId} is its id there (sha256:...). */
+    record LayerCreated(String chainId, String diffId, String parentChainId, long size) implements Event {
+        public String aggregateKind() { return "layer"; }
+        public String aggregateId() { return chainId; }
+    }
+
+    /** A layer was removed from the storage driver. */
+    record LayerRemoved(String chainId) implements Event {
+        public String aggregateKind() { return "layer"; }
+        public String aggregateId() { return chainId; }
+    }
+
+    /**
+     * An image exists: its config blob (whose sha256 is {@code id}) is in the image store and its layers
+     * (bottom first, as chain ids) in the storage driver.
+     */
+    record ImageCreated(String id, List<String> layers, long size, long createdNanos, String comment)
+            implements Event {
+        public String aggregateKind() { return "image"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** {@code reference} ("busybox:latest") now names image {@code id}. */
+    record ImageTagged(String id, String reference) implements Event {
+        public String aggregateKind() { return "image"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** {@code reference} no longer names image {@code id}. */
+    record ImageUntagged(String id, String reference) implements Event {
+        public String aggregateKind() { return "image"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** Image {@code id} was deleted; its config blob is gone. */
+    record ImageDeleted(String id) implements Event {
+        public String aggregateKind() { return "image"; }
+        public String aggregateId() { return id; }
+    }
+
+    // ---- the API ----------------------------------------------------------------------------------
+
+    /** A state-changing API call was refused; recorded so that the log holds every call with its caller. */
+    record CallRejected(String method, String path, int status, String message) implements Event {
+        public String aggregateKind() { return "api"; }
+        public String aggregateId() { return path; }
+    }
+}

@@ -1,0 +1,214 @@
+package io.berth.daemon.state;
+
+import io.berth.daemon.events.Event;
+import io.berth.daemon.events.Event.*;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The projection of the event log that the API reads: containers, images, layers, and the indexes
+ * that resolve names and references.
+ *
+ * <p>It changes only through {@link #apply}, called by one thread (the journal, or the replay at boot)
+ * in log order. Readers on any thread see each entity as a consistent immutable record.
+ */
+public final class EngineState {
+
+    private final Map<String, Container> containers = new ConcurrentHashMap<>();
+    private final Map<String, String> containerNames = new ConcurrentHashMap<>();
+    private final Map<String, Image> images = new ConcurrentHashMap<>();
+    private final Map<String, String> references = new ConcurrentHashMap<>();
+    private final Map<String, Layer> layers = new ConcurrentHashMap<>();
+
+    /** Applies one event. Events that do not fit the state (e.g. for a removed container) change nothing. */
+    public void apply(Event event) {
+        if (event instanceof ContainerCreated e) {
+            containers.put(e.id(), new Container(e.id(), e.name(), e.image(), e.imageId(), e.config(),
+                    e.hostConfig(), e.createdNanos(), e.storageDriver(), "created", 0, 0, 0, 0, 0, 0, 0,
+                    false, "", 0, false, false));
+            containerNames.put(e.name(), e.id());
+        } else if (event instanceof ContainerStartRequested e) {
+            update(e.id(), c -> c.withStartPending(true));
+        } else if (event instanceof ContainerStarted e) {
+            update(e.id(), c -> c.started(e.pid(), e.pidStartTime(), e.monitorPid(), e.monitorStartTime(),
+                    e.startedAtNanos(), false));
+        } else if (event instanceof ContainerStartFailed e) {
+            update(e.id(), c -> c.startFailed(e.exitCode(), e.error(), e.finishedAtNanos()));
+        } else if (event instanceof ContainerKillRequested e) {
+            update(e.id(), c -> c.withStopping(true));
+        } else if (event instanceof ContainerExited e) {
+            update(e.id(), c -> c.exited(e.exitCode(), e.oomKilled(), e.finishedAtNanos(), c.error()));
+        } else if (event instanceof ContainerRemoveRequested e) {
+            update(e.id(), c -> c.withStatus("removing"));
+        } else if (event instanceof ContainerRemoved e) {
+            Container gone = containers.remove(e.id());
+            if (gone != null) {
+                containerNames.remove(gone.name(), gone.id());
+            }
+        } else if (event instanceof LayerCreated e) {
+            layers.put(e.chainId(), new Layer(e.chainId(), e.diffId(), e.parentChainId(), e.size()));
+        } else if (event instanceof LayerRemoved e) {
+            layers.remove(e.chainId());
+        } else if (event instanceof ImageCreated e) {
+            images.put(e.id(), new Image(e.id(), List.copyOf(e.layers()), e.size(), e.createdNanos(), e.comment(),
+                    Set.of()));
+        } else if (event instanceof ImageTagged e) {
+            String previous = references.put(e.reference(), e.id());
+            if (previous != null && !previous.equals(e.id())) {
+                retag(previous, e.reference(), false);
+            }
+            retag(e.id(), e.reference(), true);
+        } else if (event instanceof ImageUntagged e) {
+            references.remove(e.reference(), e.id());
+            retag(e.id(), e.reference(), false);
+        } else if (event instanceof ImageDeleted e) {
+            Image gone = images.remove(e.id());
+            if (gone != null) {
+                gone.tags().forEach(t -> references.remove(t, e.id()));
+            }
+        }
+        // CallRejected changes no state: it is there for the audit trail
+    }
+
+    private void update(String id, java.util.function.UnaryOperator<Container> change) {
+        containers.computeIfPresent(id, (k, c) -> change.apply(c));
+    }
+
+    private void retag(String imageId, String reference, boolean add) {
+        images.computeIfPresent(imageId, (k, image) -> {
+            Set<String> tags = new HashSet<>(image.tags());
+            if (add) {
+                tags.add(reference);
+            } else {
+                tags.remove(reference);
+            }
+            return image.withTags(tags);
+        });
+    }
+
+    // ---- reads ------------------------------------------------------------------------------------
+
+    public Collection<Container> containers() {
+        return containers.values();
+    }
+
+    public Optional<Container> container(String id) {
+        return Optional.ofNullable(containers.get(id));
+    }
+
+    /**
+     * Finds a container as Docker does: by full id, by name (with or without the leading slash), or by a
+     * unique id prefix. An ambiguous prefix is an error.
+     */
+    public Optional<Container> findContainer(String idOrName) throws AmbiguousException {
+        if (idOrName == null || idOrName.isEmpty()) {
+            return Optional.empty();
+        }
+        Container byId = containers.get(idOrName);
+        if (byId != null) {
+            return Optional.of(byId);
+        }
+        String name = idOrName.startsWith("/") ? idOrName.substring(1) : idOrName;
+        String named = containerNames.get(name);
+        if (named != null && containers.containsKey(named)) {
+            return Optional.of(containers.get(named));
+        }
+        List<Container> matches = new ArrayList<>();
+        for (Container c : containers.values()) {
+            if (c.id().startsWith(idOrName)) {
+                matches.add(c);
+            }
+        }
+        if (matches.size() > 1) {
+            throw new AmbiguousException("multiple containers found with provided prefix: " + idOrName);
+        }
+        return matches.stream().findFirst();
+    }
+
+    public Optional<String> containerIdByName(String name) {
+        return Optional.ofNullable(containerNames.get(name));
+    }
+
+    public Collection<Image> images() {
+        return images.values();
+    }
+
+    public Optional<Image> image(String id) {
+        return Optional.ofNullable(images.get(id));
+    }
+
+    /** The image a normalised reference ("busybox:latest") names. */
+    public Optional<Image> imageByReference(String reference) {
+        String id = references.get(reference);
+        return id == null ? Optional.empty() : image(id);
+    }
+
+    /** Finds an image by reference, full id ("sha256:..."), or unique id prefix (with or without "sha256:"). */
+    public Optional<Image> findImage(String refOrId) throws AmbiguousException {
+        Optional<Image> byRef = imageByReference(ImageReference.normalize(refOrId));
+        if (byRef.isPresent()) {
+            return byRef;
+        }
+        String hex = refOrId.startsWith("sha256:") ? refOrId.substring(7) : refOrId;
+        if (hex.isEmpty() || !hex.matches("[0-9a-f]+")) {
+            return Optional.empty();
+        }
+        List<Image> matches = new ArrayList<>();
+        for (Image image : images.values()) {
+            if (image.id().substring(7).startsWith(hex)) {
+                matches.add(image);
+            }
+        }
+        if (matches.size() > 1) {
+            throw new AmbiguousException("multiple images found with provided prefix: " + refOrId);
+        }
+        return matches.stream().findFirst();
+    }
+
+    public Optional<Layer> layer(String chainId) {
+        return Optional.ofNullable(layers.get(chainId));
+    }
+
+    public Collection<Layer> layers() {
+        return layers.values();
+    }
+
+    /** Containers created from image {@code imageId}. */
+    public List<Container> containersUsing(String imageId) {
+        return containers.values().stream().filter(c -> c.imageId().equals(imageId)).toList();
+    }
+
+    /** Layers that no image other than {@code exceptImageId} uses (walking each image's chain). */
+    public List<String> layersOnlyUsedBy(String exceptImageId) {
+        Set<String> used = new HashSet<>();
+        for (Image image : images.values()) {
+            if (!image.id().equals(exceptImageId)) {
+                used.addAll(image.layers());
+            }
+        }
+        Image image = images.get(exceptImageId);
+        if (image == null) {
+            return List.of();
+        }
+        List<String> unused = new ArrayList<>();
+        for (String chainId : image.layers()) {
+            if (!used.contains(chainId)) {
+                unused.add(chainId);
+            }
+        }
+        return unused;
+    }
+
+    /** A name or prefix matched more than one entity. */
+    public static final class AmbiguousException extends Exception {
+        public AmbiguousException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.berth.daemon.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.daemon.api.ApiException;
+import io.berth.daemon.command.Command.*;
+import io.berth.daemon.events.Event;
+import io.berth.daemon.state.EngineState;
+import io.berth.plugin.isolation.StartedProcess;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DeciderTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String IMAGE = "sha256:" + "a".repeat(64);
+    private static final String C1 = "1".repeat(64);
+    private EngineState state;
+
+    @BeforeEach
+    void setUp() {
+        state = new EngineState();
+        apply(new RegisterImage(IMAGE, List.of(new NewLayer("sha256:" + "b".repeat(64), "sha256:" + "b".repeat(64), "", 10)),
+                List.of("sha256:" + "b".repeat(64)), 10, 1, "", "busybox:latest"));
+    }
+
+    private Decision apply(Command c) {
+        Decision d = Decider.decide(state, c, 42);
+        d.events().forEach(state::apply);
+        return d;
+    }
+
+    private void create(String id, String name) {
+        ObjectNode config = JSON.createObjectNode();
+        apply(new CreateContainer(id, name, "busybox", IMAGE, config, JSON.createObjectNode(), "vfs"));
+    }
+
+    @Test
+    void namesAreUnique() {
+        create(C1, "web");
+        ApiException e = assertThrows(ApiException.class, () -> create("2".repeat(64), "web"));
+        assertEquals(409, e.kind().status);
+        assertTrue(e.getMessage().contains("is already in use by container \"" + C1 + "\""), e.getMessage());
+    }
+
+    @Test
+    void startIsAnIntentUntilItsOutcome() {
+        create(C1, "web");
+        assertInstanceOf(Event.ContainerStartRequested.class, apply(new StartContainer(C1)).events().get(0));
+        assertTrue(state.container(C1).orElseThrow().startPending());
+        assertEquals(304, assertThrows(ApiException.class, () -> apply(new StartContainer(C1))).kind().status);
+        apply(new RecordStart(C1, new StartedProcess(100, 5, 99, 4, 7)));
+        assertTrue(state.container(C1).orElseThrow().running());
+        assertEquals(100, state.container(C1).orElseThrow().pid());
+        // a second report of the same outcome changes nothing (reactors are safe to run twice)
+        assertEquals(0, apply(new RecordStart(C1, new StartedProcess(100, 5, 99, 4, 7))).events().size());
+    }
+
+    @Test
+    void failedStartLeavesTheContainerCreated() {
+        create(C1, "web");
+        apply(new StartContainer(C1));
+        apply(new RecordStartFailure(C1, 127, "exec: \"nosuch\": executable file not found in $PATH"));
+        var c = state.container(C1).orElseThrow();
+        assertEquals("created", c.status());
+        assertEquals(127, c.exitCode());
+        assertTrue(c.error().contains("executable file not found"));
+    }
+
+    @Test
+    void exitOfAnotherPidIsIgnored() {
+        create(C1, "web");
+        apply(new StartContainer(C1));
+        apply(new RecordStart(C1, new StartedProcess(100, 5, 99, 4, 7)));
+        assertEquals(0, apply(new RecordExit(C1, 555, 1, false, 9, "")).events().size());
+        apply(new RecordExit(C1, 100, 3, false, 9, ""));
+        assertEquals("exited", state.container(C1).orElseThrow().status());
+        assertEquals(3, state.container(C1).orElseThrow().exitCode());
+    }
+
+    @Test
+    void runningContainersAreNotRemovedAndNotKilledTwice() {
+        create(C1, "web");
+        apply(new StartContainer(C1));
+        apply(new RecordStart(C1, new StartedProcess(100, 5, 99, 4, 7)));
+        assertEquals(409, assertThrows(ApiException.class, () -> apply(new RemoveContainer(C1, false))).kind().status);
+        apply(new RecordExit(C1, 100, 0, false, 9, ""));
+        assertEquals(409, assertThrows(ApiException.class, () -> apply(new KillContainer(C1, 9, -1, false))).kind().status);
+        assertEquals(304, assertThrows(ApiException.class, () -> apply(new KillContainer(C1, 15, 10, true))).kind().status);
+        apply(new RemoveContainer(C1, false));
+        assertEquals("removing", state.container(C1).orElseThrow().status());
+        apply(new RecordRemoved(C1));
+        assertTrue(state.container(C1).isEmpty());
+        assertTrue(state.containerIdByName("web").isEmpty());
+    }
+
+    @Test
+    void rmiUntagsThenDeletes() {
+        apply(new TagImage(IMAGE, "other:1"));
+        Decision d = apply(new RemoveImage("busybox", false, false));
+        assertEquals(List.of(Map.of("Untagged", "busybox:latest")), d.value());
+        assertTrue(state.image(IMAGE).isPresent());
+        Decision last = apply(new RemoveImage("other:1", false, false));
+        assertEquals(2, ((List<?>) last.value()).size());
+        assertTrue(state.image(IMAGE).isEmpty());
+    }
+
+    @Test
+    void rmiOfAnImageInUseIsAConflictUnlessForced() {
+        create(C1, "web");
+        ApiException e = assertThrows(ApiException.class, () -> apply(new RemoveImage("busybox", false, false)));
+        assertEquals(409, e.kind().status);
+        assertTrue(e.getMessage().startsWith("conflict: unable to remove repository reference \"busybox\" (must force)"));
+        apply(new RemoveImage("busybox", true, false));
+        assertTrue(state.image(IMAGE).isPresent(), "a forced untag keeps an image that a container uses");
+        assertTrue(state.image(IMAGE).orElseThrow().tags().isEmpty());
+    }
+
+    @Test
+    void unknownContainerIsNotFound() {
+        ApiException e = assertThrows(ApiException.class, () -> apply(new StartContainer("nope")));
+        assertEquals(404, e.kind().status);
+        assertEquals("No such container: nope", e.getMessage());
+    }
+
+    @Test
+    void retagMovesTheReference() {
+        String other = "sha256:" + "c".repeat(64);
+        apply(new RegisterImage(other, List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", "busybox:latest"));
+        assertEquals(other, state.imageByReference("busybox:latest").orElseThrow().id());
+        assertTrue(state.image(IMAGE).orElseThrow().tags().isEmpty());
+    }
+}
