@@ -23,7 +23,6 @@ import io.berth.plugin.network.NetworkDriver;
 import io.berth.plugin.storage.StorageDriver;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.io.IOException;
@@ -89,8 +88,6 @@ public final class Daemon implements AutoCloseable {
             throw new StartupException("the native epoll transport is unavailable ("
                     + vertx.unavailableNativeTransportCause() + "); berthd needs it for half-closed attach streams");
         }
-        registerCodec(Journal.Request.class);
-        registerCodec(Journal.Result.class);
         journal.register(vertx);
 
         ImageStore images = new ImageStore(paths.images());
@@ -166,30 +163,6 @@ public final class Daemon implements AutoCloseable {
             lockChannel.close();
             throw new StartupException("another berthd is using the data root " + dataRoot);
         }
-    }
-
-    private <T> void registerCodec(Class<T> type) {
-        vertx.eventBus().registerDefaultCodec(type, new MessageCodec<T, T>() {
-            public void encodeToWire(io.vertx.core.buffer.Buffer buffer, T t) {
-                throw new UnsupportedOperationException("local only");
-            }
-
-            public T decodeFromWire(int pos, io.vertx.core.buffer.Buffer buffer) {
-                throw new UnsupportedOperationException("local only");
-            }
-
-            public T transform(T t) {
-                return t;
-            }
-
-            public String name() {
-                return type.getName();
-            }
-
-            public byte systemCodecID() {
-                return -1;
-            }
-        });
     }
 
     private static String hostname() {

@@ -65,8 +65,10 @@ public final class Journal {
         return log.replay(1, envelope -> state.apply(EventCodec.decode(envelope)));
     }
 
-    /** Registers the event-bus consumer. */
+    /** Registers the event-bus consumer (and the local codecs its messages travel with). */
     public void register(Vertx vertx) {
+        LocalCodec.register(vertx, Request.class);
+        LocalCodec.register(vertx, Result.class);
         vertx.eventBus().<Request>localConsumer(ADDRESS, message -> thread.execute(() -> {
             try {
                 message.reply(handle(message.body()));

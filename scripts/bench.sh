@@ -1,0 +1,93 @@
+#!/bin/bash
+# End-to-end benchmark: berthd (and, with --dockerd, Debian's dockerd side by side on its own socket and
+# data root), both with --network none, driven by the docker CLI.
+#   - daemon start to first /_ping (median of 5)
+#   - docker run --rm busybox true (median of N, default 20)
+#   - starting 50 detached containers one after another, then removing them
+# Prints each figure and the berthd/dockerd ratios. Run as root after 'mvn -DskipTests package'.
+# With --dockerd it installs docker.io if missing, saves the host's iptables FORWARD policy and rules,
+# and restores them afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=20; N=50; WITH_DOCKERD=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --dockerd) WITH_DOCKERD=1 ;;
+        --runs) RUNS=$2; shift ;;
+        --containers) N=$2; shift ;;
+        *) echo "usage: $0 [--dockerd] [--runs N] [--containers N]" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ "$(id -u)" = 0 ] || { echo "$0: run as root" >&2; exit 1; }
+work=$(mktemp -d /tmp/berth-bench.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+    sleep 1
+    if [ -n "${RESTORE_IPTABLES:-}" ]; then iptables-restore < "$work/iptables.save" || true; fi
+    umount -R "$work"/* 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+ping_ok() { curl -sf --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1; }
+wait_ping() { for _ in $(seq 1 600); do ping_ok "$1" && return 0; sleep 0.01; done; echo "no ping on $1" >&2; return 1; }
+
+command -v bc >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq bc >/dev/null; }
+scripts/busybox-rootfs.sh "$work/busybox.tar"
+
+measure() { # name socket
+    local name=$1 sock=$2
+    export DOCKER_HOST=unix://$sock DOCKER_CONFIG=$work/dockercfg-$name
+    docker import "$work/busybox.tar" busybox:latest >/dev/null
+    docker run --rm --network none busybox true >/dev/null   # warm-up
+    local times=()
+    for _ in $(seq 1 "$RUNS"); do
+        local t0; t0=$(now)
+        docker run --rm --network none busybox true >/dev/null
+        times+=("$(echo "$(now) - $t0" | bc)")
+    done
+    RUN_MEDIAN=$(printf '%s\n' "${times[@]}" | median)
+    local t0; t0=$(now)
+    for i in $(seq 1 "$N"); do docker run -d --network none --name "b$i" busybox sleep 1000 >/dev/null; done
+    START_N=$(echo "$(now) - $t0" | bc)
+    t0=$(now)
+    docker rm -f $(docker ps -aq) >/dev/null
+    RM_N=$(echo "$(now) - $t0" | bc)
+    printf '%-8s run --rm median %.3f s   %d starts %.2f s   %d removals %.2f s\n' "$name" "$RUN_MEDIAN" "$N" "$START_N" "$N" "$RM_N"
+    unset DOCKER_HOST DOCKER_CONFIG
+}
+
+# ---- berthd
+starts=()
+for i in 1 2 3 4 5; do
+    rm -rf "$work/b-exec"; mkdir -p "$work/b-data" "$work/b-exec"
+    t0=$(now)
+    bin/berthd --data-root "$work/b-data" --exec-root "$work/b-exec" -H "unix://$work/b-exec/berth.sock" \
+        --log-level warn >>"$work/berthd.log" 2>&1 &
+    pid=$!; pids+=("$pid")
+    wait_ping "$work/b-exec/berth.sock"
+    starts+=("$(echo "$(now) - $t0" | bc)")
+    if [ "$i" -lt 5 ]; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+done
+BERTH_START=$(printf '%s\n' "${starts[@]}" | median)
+printf 'berthd   start to first /_ping: median %.3f s (5 starts)\n' "$BERTH_START"
+measure berthd "$work/b-exec/berth.sock"
+B_RUN=$RUN_MEDIAN; B_START=$START_N; B_RM=$RM_N
+
+[ "$WITH_DOCKERD" = 1 ] || exit 0
+
+# ---- dockerd, on its own roots, with the host's firewall saved and restored
+command -v dockerd >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null; }
+iptables-save > "$work/iptables.save"; RESTORE_IPTABLES=1
+mkdir -p "$work/d-data" "$work/d-exec"
+dockerd --data-root "$work/d-data" --exec-root "$work/d-exec" -H "unix://$work/d-exec/docker.sock" \
+    --pidfile "$work/d-exec/docker.pid" --bridge none --iptables=false --ip-forward=false \
+    >>"$work/dockerd.log" 2>&1 &
+pids+=("$!")
+wait_ping "$work/d-exec/docker.sock"
+measure dockerd "$work/d-exec/docker.sock"
+printf 'ratios berthd/dockerd: run --rm %.2f   %d starts %.2f   %d removals %.2f\n' \
+    "$(echo "$B_RUN / $RUN_MEDIAN" | bc -l)" "$N" "$(echo "$B_START / $START_N" | bc -l)" "$N" "$(echo "$B_RM / $RM_N" | bc -l)"
