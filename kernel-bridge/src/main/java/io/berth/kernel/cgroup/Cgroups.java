@@ -78,6 +78,14 @@ public interface Cgroups {
         /** Writes new limits to a live set (for docker update). */
         void update(Limits limits) throws IOException;
 
+        /**
+         * Denies every device except those {@code rules} allow, in the devices cgroup's syntax
+         * ("c 1:3 rwm", "c 136:* rwm", "c *:* m"). Must be called before any process joins. On cgroup
+         * v2 device access is controlled by an eBPF program, which berth does not load yet: there this
+         * throws {@link UnsupportedOperationException}.
+         */
+        void restrictDevices(List<String> rules) throws IOException;
+
         /** Freezes (true) or thaws (false) every process in the set. */
         void freeze(boolean frozen) throws IOException;
 

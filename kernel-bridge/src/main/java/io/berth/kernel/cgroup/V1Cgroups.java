@@ -209,6 +209,18 @@ public final class V1Cgroups implements Cgroups {
         }
 
         @Override
+        public void restrictDevices(List<String> rules) throws IOException {
+            Path devices = dir("devices");
+            if (devices == null) {
+                throw new IOException("the devices controller is not mounted: cannot restrict device access");
+            }
+            fs.write(devices.resolve("devices.deny"), "a");
+            for (String rule : rules) {
+                fs.write(devices.resolve("devices.allow"), rule);
+            }
+        }
+
+        @Override
         public List<String> procsFiles() {
             List<String> out = new ArrayList<>();
             for (Hierarchy h : hierarchies) {

@@ -176,6 +176,11 @@ public final class V2Cgroups implements Cgroups {
         }
 
         @Override
+        public void restrictDevices(List<String> rules) {
+            throw new UnsupportedOperationException("device rules on cgroup v2 need an eBPF program, which berth does not load yet");
+        }
+
+        @Override
         public List<Integer> pids() throws IOException {
             return fs.readPids(dir.resolve("cgroup.procs"));
         }
