@@ -338,7 +338,6 @@ public final class ContainerRoutes {
         }
         HttpServerResponse response = call.response();
         AtomicInteger lastExit = new AtomicInteger(c.exitCode());
-        String[] lastError = {null};
         Future<Event> done = engine.waiters().await(engine.vertx().getOrCreateContext(), (env, ev) -> {
             if (!c.id().equals(ev.aggregateId())) {
                 return false;
@@ -348,8 +347,8 @@ public final class ContainerRoutes {
                 return !condition.equals("removed");
             }
             if (ev instanceof Event.ContainerStartFailed f) {
+                // the start call itself reports the error; the wait only carries the exit code, as moby's
                 lastExit.set(f.exitCode());
-                lastError[0] = f.error();
                 return !condition.equals("removed") || !engine.state().container(c.id()).map(x ->
                         x.hostConfig().path("AutoRemove").asBoolean(false)).orElse(false);
             }
@@ -370,7 +369,7 @@ public final class ContainerRoutes {
             return;
         }
         call.request().connection().closeHandler(v -> io.berth.daemon.command.EventWaiters.cancel(done));
-        done.onSuccess(ev -> endWait(response, lastExit.get(), lastError[0]));
+        done.onSuccess(ev -> endWait(response, lastExit.get(), null));
     }
 
     private static void endWait(HttpServerResponse response, int code, String error) {
