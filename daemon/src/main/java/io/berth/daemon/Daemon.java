@@ -33,6 +33,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,19 +75,31 @@ public final class Daemon implements AutoCloseable {
         Files.createDirectories(paths.containers());
         lockDataRoot(paths.dataRoot());
 
-        plugins = new PluginHost(List.of(config.home().resolve("plugins"), paths.userPlugins()));
-        Drivers drivers = loadDrivers(paths);
-
-        log = ChronicleEventLog.open(paths.events(), config.fsync());
+        // the log's open and replay (class loading, mostly) overlap with loading drivers and starting Vert.x
         EngineState state = new EngineState();
         EventWaiters waiters = new EventWaiters();
-        journal = new Journal(log, state, waiters);
-        long replayed = journal.replay();
+        CompletableFuture<Long> replay = CompletableFuture.supplyAsync(() -> {
+            log = ChronicleEventLog.open(paths.events(), config.fsync());
+            journal = new Journal(log, state, waiters);
+            long n = journal.replay();
+            LOG.debug("event log open and {} events replayed after {} ms", n, (System.nanoTime() - t0) / 1_000_000);
+            return n;
+        }, r -> new Thread(r, "berth-replay").start());
 
+        plugins = new PluginHost(List.of(config.home().resolve("plugins"), paths.userPlugins()));
+        Drivers drivers = loadDrivers(paths);
+        LOG.debug("plugins and drivers ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         if (!vertx.isNativeTransportEnabled()) {
             throw new StartupException("the native epoll transport is unavailable ("
                     + vertx.unavailableNativeTransportCause() + "); berthd needs it for half-closed attach streams");
+        }
+        LOG.debug("vert.x ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        long replayed;
+        try {
+            replayed = replay.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
         }
         journal.register(vertx);
 
@@ -103,6 +116,7 @@ public final class Daemon implements AutoCloseable {
             }).toCompletionStage().toCompletableFuture().get();
         }
 
+        LOG.debug("reconciled after {} ms", (System.nanoTime() - t0) / 1_000_000);
         Engine engine = new Engine(vertx, state, waiters, drivers, paths, images, attachments,
                 new Engine.DaemonInfo(config.daemonId(), hostname(), System.currentTimeMillis() * 1_000_000L,
                         CgroupsDiscovery.detect().mode()));

@@ -1,67 +1,138 @@
 package io.berth.daemon;
 
+import io.berth.daemon.util.Files2;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-/** {@code berthd}: the command line of the daemon. */
-@Command(name = "berthd", mixinStandardHelpOptions = true, version = "berthd " + Version.BERTH,
-        description = "The berth container engine daemon: serves the Docker Engine API on a unix socket.")
-public final class Main implements Callable<Integer> {
+/**
+ * {@code berthd}: the daemon's command line. The parser is a plain loop, not a library: on this class of
+ * machine an annotation-driven parser costs more start-up time than the rest of the daemon's own code.
+ */
+public final class Main {
 
-    @Option(names = "--data-root", description = "Persistent state (event log, images, containers). Default: ${DEFAULT-VALUE}")
-    Path dataRoot = Path.of("/var/lib/berth");
+    static final String USAGE = """
+            Usage: berthd [OPTIONS]
+            The berth container engine daemon: serves the Docker Engine API on a unix socket.
 
-    @Option(names = "--exec-root", description = "Runtime state (socket, monitors). Default: ${DEFAULT-VALUE}")
-    Path execRoot = Path.of("/run/berth");
+              --data-root DIR          persistent state: event log, images, containers (default /var/lib/berth)
+              --exec-root DIR          runtime state: socket, monitors (default /run/berth)
+              -H, --host unix://PATH   where to listen (default unix://<exec-root>/berth.sock)
+              -s, --storage-driver D   overlay or vfs, or a plugin's (default overlay)
+                  --isolation NAME     isolation backend (default namespaces)
+                  --default-network N  network mode of containers that ask for none (default none)
+              -l, --log-level LEVEL    debug, info, warn or error (default info)
+              -p, --pidfile FILE       write the daemon's pid to FILE
+                  --fsync              force every acknowledged event to disk (survives power loss)
+                  --no-side-effects    replay the log and serve the state only: touch no container
+              -h, --help               print this help
+              -v, --version            print the version
+            """;
 
-    @Option(names = {"-H", "--host"}, description = "Where to listen: unix://PATH. Default: unix://<exec-root>/berth.sock")
-    String host;
+    /** The parsed command line. */
+    record Options(Path dataRoot, Path execRoot, String host, String storageDriver, String isolation,
+                   String defaultNetwork, String logLevel, Path pidfile, boolean fsync, boolean noSideEffects) {}
 
-    @Option(names = {"-s", "--storage-driver"}, description = "overlay or vfs (or a plugin's). Default: ${DEFAULT-VALUE}")
-    String storageDriver = "overlay";
-
-    @Option(names = "--isolation", description = "Isolation backend. Default: ${DEFAULT-VALUE}")
-    String isolation = "namespaces";
-
-    @Option(names = "--default-network", description = "Network mode for containers that ask for none. Default: ${DEFAULT-VALUE}")
-    String defaultNetwork = "none";
-
-    @Option(names = {"-l", "--log-level"}, description = "debug, info, warn or error. Default: ${DEFAULT-VALUE}")
-    String logLevel = "info";
-
-    @Option(names = {"-p", "--pidfile"}, description = "Write the daemon's pid to this file.")
-    Path pidfile;
-
-    @Option(names = "--no-side-effects", description = "Replay the log and serve the state only: touch no container, run no reactor.")
-    boolean noSideEffects;
-
-    @Option(names = "--fsync", description = "Force every acknowledged event to disk (survives power loss, slower).")
-    boolean fsync;
-
-    @Override
-    public Integer call() throws Exception {
-        Path socket = execRoot.resolve("berth.sock");
-        if (host != null) {
-            if (!host.startsWith("unix://")) {
-                System.err.println("berthd: only unix:// hosts are supported, got " + host);
-                return 2;
-            }
-            socket = Path.of(host.substring("unix://".length()));
+    /** A command line that cannot be used; the message says why. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
         }
+    }
+
+    static Options parse(String[] args) throws UsageException {
+        Path dataRoot = Path.of("/var/lib/berth");
+        Path execRoot = Path.of("/run/berth");
+        String host = null;
+        String storage = "overlay";
+        String isolation = "namespaces";
+        String network = "none";
+        String level = "info";
+        Path pidfile = null;
+        boolean fsync = false;
+        boolean noSideEffects = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            switch (arg) {
+                case "--fsync" -> fsync = true;
+                case "--no-side-effects" -> noSideEffects = true;
+                case "--data-root", "--exec-root", "-H", "--host", "-s", "--storage-driver", "--isolation",
+                        "--default-network", "-l", "--log-level", "-p", "--pidfile" -> {
+                    if (value == null) {
+                        if (i + 1 >= args.length) {
+                            throw new UsageException("option " + arg + " needs a value");
+                        }
+                        value = args[++i];
+                    }
+                    switch (arg) {
+                        case "--data-root" -> dataRoot = Path.of(value);
+                        case "--exec-root" -> execRoot = Path.of(value);
+                        case "-H", "--host" -> host = value;
+                        case "-s", "--storage-driver" -> storage = value;
+                        case "--isolation" -> isolation = value;
+                        case "--default-network" -> network = value;
+                        case "-l", "--log-level" -> level = value;
+                        default -> pidfile = Path.of(value);
+                    }
+                }
+                default -> throw new UsageException("unknown option " + args[i]);
+            }
+        }
+        if (!java.util.List.of("debug", "info", "warn", "error").contains(level)) {
+            throw new UsageException("--log-level must be debug, info, warn or error, not " + level);
+        }
+        if (host != null && !host.startsWith("unix://")) {
+            throw new UsageException("only unix:// hosts are supported, not " + host);
+        }
+        return new Options(dataRoot, execRoot, host, storage, isolation, network, level, pidfile, fsync, noSideEffects);
+    }
+
+    public static void main(String[] args) {
+        for (String a : args) {
+            if (a.equals("-h") || a.equals("--help")) {
+                System.out.print(USAGE);
+                return;
+            }
+            if (a.equals("-v") || a.equals("--version")) {
+                System.out.println("berthd " + Version.BERTH);
+                return;
+            }
+        }
+        Options options;
+        try {
+            options = parse(args);
+        } catch (UsageException e) {
+            System.err.println("berthd: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+            return;
+        }
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", options.logLevel());
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+        System.setProperty("org.slf4j.simpleLogger.log.org.pf4j", "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.net.openhft", "warn");
+        System.setProperty("chronicle.analytics.disable", "true");
+        System.exit(run(options));
+    }
+
+    private static int run(Options o) {
         String home = System.getProperty("berth.home");
         if (home == null || !Files.isDirectory(Path.of(home, "plugins"))) {
             System.err.println("berthd: no berth distribution found (berth.home=" + home
                     + "); build it with 'mvn -DskipTests package' and start berthd with bin/berthd");
             return 2;
         }
-        DaemonConfig config = new DaemonConfig(dataRoot.toAbsolutePath(), execRoot.toAbsolutePath(),
-                socket.toAbsolutePath(), storageDriver, isolation, defaultNetwork, Path.of(home),
-                !noSideEffects, fsync);
+        Path socket = o.host() == null ? o.execRoot().resolve("berth.sock") : Path.of(o.host().substring("unix://".length()));
+        DaemonConfig config = new DaemonConfig(o.dataRoot().toAbsolutePath(), o.execRoot().toAbsolutePath(),
+                socket.toAbsolutePath(), o.storageDriver(), o.isolation(), o.defaultNetwork(), Path.of(home),
+                !o.noSideEffects(), o.fsync());
         Daemon daemon = new Daemon(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -70,37 +141,23 @@ public final class Main implements Callable<Integer> {
         }, "berthd-shutdown"));
         try {
             daemon.start();
+            if (o.pidfile() != null) {
+                Files.createDirectories(o.pidfile().toAbsolutePath().getParent());
+                Files2.writeAtomically(o.pidfile(), (ProcessHandle.current().pid() + "\n").getBytes());
+            }
         } catch (Daemon.StartupException e) {
             System.err.println("berthd: " + e.getMessage());
             return 1;
+        } catch (Exception e) {
+            System.err.println("berthd: cannot start: " + e);
+            e.printStackTrace();
+            return 1;
         }
-        if (pidfile != null) {
-            Files.createDirectories(pidfile.toAbsolutePath().getParent());
-            io.berth.daemon.util.Files2.writeAtomically(pidfile, (ProcessHandle.current().pid() + "\n").getBytes());
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        stopped.await();
         return 0;
-    }
-
-    public static void main(String[] args) {
-        String level = "info";
-        for (int i = 0; i < args.length; i++) {
-            if ((args[i].equals("--log-level") || args[i].equals("-l")) && i + 1 < args.length) {
-                level = args[i + 1];
-            } else if (args[i].startsWith("--log-level=")) {
-                level = args[i].substring("--log-level=".length());
-            }
-        }
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
-        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
-        System.setProperty("org.slf4j.simpleLogger.log.org.pf4j", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.net.openhft", "warn");
-        System.setProperty("chronicle.analytics.disable", "true");
-        int code = new CommandLine(new Main()).execute(args);
-        if (code != 0) {
-            System.exit(code);
-        }
-        System.exit(0);
     }
 }

@@ -109,6 +109,9 @@ public final class ContainerRoutes {
             config.remove("HostConfig");
             config.remove("NetworkingConfig");
             String id = newId();
+            while (shortIdTaken(id)) {
+                id = newId(); // monitors' state is kept under the short id: it must be unique
+            }
             String containerName = name.isEmpty() ? Names.generate(n -> engine.state().containerIdByName(n).isPresent()) : name;
             if (engine.state().containerIdByName(containerName).isPresent()) {
                 throw ApiException.conflict("Conflict. The container name \"/" + containerName
@@ -116,22 +119,27 @@ public final class ContainerRoutes {
                         + "\". You have to remove (or rename) that container to be able to reuse that name.");
             }
             Image img = image;
+            String newId = id;
             return engine.blocking(() -> {
-                prepareFiles(id, config, hostConfig, img);
+                prepareFiles(newId, config, hostConfig, img);
                 return null;
-            }).compose(v -> engine.send(new Command.CreateContainer(id, containerName, imageRef, img.id(), config,
+            }).compose(v -> engine.send(new Command.CreateContainer(newId, containerName, imageRef, img.id(), config,
                     hostConfig, engine.drivers().storage().name()), call.caller(), Journal.newCorrelationId())
                     .recover(err -> engine.blocking(() -> {
-                        removeFiles(id);
+                        removeFiles(newId);
                         return null;
                     }).transform(x -> Future.failedFuture(err))))
-                    .map(result -> id);
+                    .map(result -> newId);
         }).onSuccess(id -> {
             ObjectNode out = JSON.createObjectNode();
             out.put("Id", id);
             out.putArray("Warnings");
             call.json(201, out);
         }).onFailure(call::fail);
+    }
+
+    private boolean shortIdTaken(String id) {
+        return engine.state().containers().stream().anyMatch(c -> c.id().startsWith(id.substring(0, 12)));
     }
 
     private static String newId() {

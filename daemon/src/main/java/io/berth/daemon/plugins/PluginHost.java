@@ -64,6 +64,11 @@ public final class PluginHost implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.stopPlugins();
+        // one by one from a copy: pf4j 3.15's stopPlugins() modifies the list it iterates
+        List<PluginWrapper> started = new ArrayList<>(manager.getStartedPlugins());
+        java.util.Collections.reverse(started);
+        for (PluginWrapper plugin : started) {
+            manager.stopPlugin(plugin.getPluginId());
+        }
     }
 }

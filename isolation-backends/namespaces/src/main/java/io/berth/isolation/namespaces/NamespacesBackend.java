@@ -40,7 +40,9 @@ import org.pf4j.Extension;
  * The default isolation backend: Linux namespaces and cgroups, set up by berth's native launcher
  * ({@code berth-monitor}), which leaves a per-container monitor process behind.
  *
- * <p>State of container {@code id} lives in {@code <runDir>/<id>/}: {@code spec} (written here),
+ * <p>State of container {@code id} lives in {@code <runDir>/<short id>/} (the first 12 characters of a
+ * 64-hex id, so that the attach socket's path fits in the 107 bytes a unix socket address holds):
+ * {@code id} (the full id), {@code spec} (written here),
  * {@code monitor.pid} and {@code container.pid} ("pid starttime", written by the monitor),
  * {@code started} (wall-clock nanos, written here), {@code attach.sock} (the monitor's socket),
  * {@code exit} ("exit=N oom=0|1 finished=nanos", written by the monitor when the container ended) and
@@ -52,6 +54,9 @@ public class NamespacesBackend implements IsolationBackend {
 
     public static final String NAME = "namespaces";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    private static final Pattern FULL_ID = Pattern.compile("[0-9a-f]{64}");
+    /** A unix socket address holds 108 bytes including the terminating NUL. */
+    private static final int MAX_SOCKET_PATH = 107;
     private static final long BEFORE_EXEC_TIMEOUT_SECONDS = 10;
     private static final boolean TRACE = Boolean.getBoolean("berth.namespaces.trace");
 
@@ -70,6 +75,11 @@ public class NamespacesBackend implements IsolationBackend {
     public void init(DriverContext context) throws IOException {
         runDir = context.runDir();
         Files.createDirectories(runDir);
+        int longest = runDir.toAbsolutePath().toString().length() + "/0123456789ab/attach.sock".length();
+        if (longest > MAX_SOCKET_PATH) {
+            throw new IOException("the exec root " + runDir.getParent() + " is too long: monitor sockets under it"
+                    + " would need " + longest + " bytes, and a unix socket path holds " + MAX_SOCKET_PATH);
+        }
         monitor = context.libexec().resolve("berth-monitor");
         cgroupParent = "berth-" + context.daemonId();
         try {
@@ -105,6 +115,23 @@ public class NamespacesBackend implements IsolationBackend {
         return DriverStatus.usable(NAME, d);
     }
 
+    /**
+     * Docker's default device rules: any device node may be created (mknod), but only these may be opened:
+     * null, zero, full, random, urandom, tty, console, ptmx, the container's ptys, and tun. Without them a
+     * container keeping CAP_MKNOD could create and open the host's disks.
+     */
+    static final List<String> DEFAULT_DEVICE_RULES = List.of("c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm",
+            "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm",
+            "c 10:200 rwm");
+
+    private static void restrictDevices(Cgroups.CgroupSet cg) throws IOException {
+        try {
+            cg.restrictDevices(DEFAULT_DEVICE_RULES);
+        } catch (UnsupportedOperationException e) {
+            // cgroup v2: device rules need an eBPF program (not loaded yet); status() says so
+        }
+    }
+
     private Cgroups cgroups() throws IOException {
         Cgroups c = cgroups;
         if (c == null) {
@@ -117,7 +144,7 @@ public class NamespacesBackend implements IsolationBackend {
         if (containerId == null || !ID.matcher(containerId).matches()) {
             throw new IllegalArgumentException("bad container id: " + containerId);
         }
-        return runDir.resolve(containerId);
+        return runDir.resolve(FULL_ID.matcher(containerId).matches() ? containerId.substring(0, 12) : containerId);
     }
 
     @Override
@@ -138,6 +165,7 @@ public class NamespacesBackend implements IsolationBackend {
         }
         long t0 = System.nanoTime();
         Files.createDirectories(dir);
+        writeAtomically(dir.resolve("id"), id);
         Cgroups.CgroupSet cg = null;
         boolean ok = false;
         try {
@@ -146,6 +174,9 @@ public class NamespacesBackend implements IsolationBackend {
                 cg = cgroups().create(cgroupParent, id, new Cgroups.Limits(r.memoryBytes(), r.memorySwapBytes(),
                         r.cpuQuotaMicros(), r.cpuPeriodMicros(), r.cpuShares(), r.pidsLimit(),
                         r.cpusetCpus() == null ? "" : r.cpusetCpus()));
+                if (spec.security() == null || !spec.security().privileged()) {
+                    restrictDevices(cg);
+                }
             } catch (IOException e) {
                 throw new StartFailedException(StartFailedException.Kind.SETUP, "cgroups: " + e.getMessage());
             }
@@ -357,7 +388,8 @@ public class NamespacesBackend implements IsolationBackend {
                 for (Path p : ds) {
                     String n = p.getFileName().toString();
                     if (Files.isDirectory(p) && ID.matcher(n).matches()) {
-                        ids.add(n);
+                        Path idFile = p.resolve("id");
+                        ids.add(Files.exists(idFile) ? Files.readString(idFile, StandardCharsets.US_ASCII).trim() : n);
                     }
                 }
             }
