@@ -128,9 +128,13 @@ public final class SystemRoutes {
         o.put("Driver", storage.name());
         ArrayNode driverStatus = o.putArray("DriverStatus");
         storage.details().forEach(d -> driverStatus.addArray().add(d.name()).add(d.value()));
-        if (!storage.usable()) {
-            driverStatus.addArray().add("Status").add("unusable: " + storage.reason());
-        }
+        // the docker CLI prints these rows under "Storage Driver": every driver berth loaded, with its status
+        driverStatus.addArray().add("Status").add(statusWord(storage));
+        DriverStatus isolation = engine.drivers().isolation().status();
+        driverStatus.addArray().add("Isolation backend " + isolation.name()).add(statusWord(isolation));
+        engine.drivers().networks().values().stream().map(n -> n.status())
+                .sorted(java.util.Comparator.comparing(DriverStatus::name))
+                .forEach(n -> driverStatus.addArray().add("Network driver " + n.name()).add(statusWord(n)));
         ObjectNode plugins = o.putObject("Plugins");
         plugins.putArray("Volume");
         ArrayNode network = plugins.putArray("Network");
@@ -195,11 +199,15 @@ public final class SystemRoutes {
         return o;
     }
 
+    private static String statusWord(DriverStatus status) {
+        return status.usable() ? "usable" : "unusable: " + status.reason();
+    }
+
     private static void addDriver(ArrayNode drivers, String kind, DriverStatus status) {
         ObjectNode d = drivers.addObject();
         d.put("Kind", kind);
         d.put("Name", status.name());
-        d.put("Status", status.usable() ? "usable" : "unusable: " + status.reason());
+        d.put("Status", statusWord(status));
         ObjectNode details = d.putObject("Details");
         status.details().forEach(x -> details.put(x.name(), x.value()));
     }

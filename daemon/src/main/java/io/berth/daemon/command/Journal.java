@@ -4,6 +4,7 @@ import io.berth.daemon.api.ApiException;
 import io.berth.daemon.events.Event;
 import io.berth.daemon.events.EventCodec;
 import io.berth.daemon.state.EngineState;
+import io.berth.daemon.util.CrashPoints;
 import io.berth.eventlog.Actor;
 import io.berth.eventlog.Envelope;
 import io.berth.eventlog.EventLog;
@@ -123,6 +124,7 @@ public final class Journal {
             batch.add(EventCodec.encode(e, request.correlationId(), request.actor()));
         }
         List<Envelope> stored = log.append(batch);
+        CrashPoints.hit("journal.appended", stored.get(stored.size() - 1).type());
         for (int i = 0; i < stored.size(); i++) {
             Event event = events.get(i);
             state.apply(event);

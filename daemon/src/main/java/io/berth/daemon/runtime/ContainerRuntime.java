@@ -12,6 +12,7 @@ import io.berth.daemon.image.LayerIds;
 import io.berth.daemon.state.Container;
 import io.berth.daemon.state.EngineState;
 import io.berth.daemon.state.Layer;
+import io.berth.daemon.util.CrashPoints;
 import io.berth.daemon.util.Files2;
 import io.berth.eventlog.Actor;
 import io.berth.plugin.isolation.ProcessSpec;
@@ -70,6 +71,7 @@ public final class ContainerRuntime {
     public void onApplied(Journal.Applied applied) {
         String corr = applied.envelope().correlationId();
         Event event = applied.event();
+        CrashPoints.hit("runtime.before-side-effect", applied.envelope().type());
         if (event instanceof ContainerStartRequested e) {
             work.submit(e.id(), "start", () -> start(e.id(), corr));
         } else if (event instanceof ContainerKillRequested e) {
@@ -111,6 +113,7 @@ public final class ContainerRuntime {
                 return Future.all(watcher, attached).<Void>mapEmpty().toCompletionStage();
             });
             startedPid.set(process.pid());
+            CrashPoints.hit("runtime.mid-start", "ContainerStartRequested");
             record(new Command.RecordStart(id, process), corr);
         } catch (StartFailedException e) {
             detachQuietly(network, id);
