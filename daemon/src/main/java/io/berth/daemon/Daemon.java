@@ -14,6 +14,7 @@ import io.berth.daemon.runtime.AttachRegistry;
 import io.berth.daemon.runtime.ContainerRuntime;
 import io.berth.daemon.runtime.Reconciler;
 import io.berth.daemon.state.EngineState;
+import io.berth.daemon.util.Files2;
 import io.berth.eventlog.ChronicleEventLog;
 import io.berth.eventlog.EventLog;
 import io.berth.kernel.cgroup.CgroupsDiscovery;
@@ -74,6 +75,7 @@ public final class Daemon implements AutoCloseable {
         Files.createDirectories(paths.tmp());
         Files.createDirectories(paths.containers());
         lockDataRoot(paths.dataRoot());
+        Files2.durable(config.fsync());
 
         // the log's open and replay (class loading, mostly) overlap with loading drivers and starting Vert.x
         EngineState state = new EngineState();
@@ -124,7 +126,7 @@ public final class Daemon implements AutoCloseable {
         new SystemRoutes(engine).register(router);
         new ContainerRoutes(engine).register(router);
         new ImageRoutes(engine).register(router);
-        api = new ApiServer(vertx, router);
+        api = new ApiServer(vertx, router, !config.sideEffects());
         api.listen(paths.socket()).toCompletionStage().toCompletableFuture().get();
         LOG.info("berthd {} listening on {} (data root {}, storage {}, {} events replayed, ready in {} ms)",
                 Version.BERTH, paths.socket(), paths.dataRoot(), drivers.storage().name(), replayed,

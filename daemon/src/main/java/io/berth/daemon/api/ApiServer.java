@@ -53,12 +53,15 @@ public final class ApiServer {
 
     private final Vertx vertx;
     private final Router router;
+    private final boolean readOnly;
     private final Map<HttpConnection, Actor> callers = new ConcurrentHashMap<>();
     private HttpServer server;
 
-    public ApiServer(Vertx vertx, Router router) {
+    /** @param readOnly refuse every state-changing call (a daemon that only replays and serves the log) */
+    public ApiServer(Vertx vertx, Router router, boolean readOnly) {
         this.vertx = vertx;
         this.router = router;
+        this.readOnly = readOnly;
     }
 
     public Future<Void> listen(Path socket) throws java.io.IOException {
@@ -137,6 +140,11 @@ public final class ApiServer {
         Router.Match match = router.match(request.method(), path);
         if (match == null) {
             sendError(request, ApiException.notFound("page not found"));
+            return;
+        }
+        if (readOnly && request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            sendError(request, ApiException.conflict("this daemon runs with --no-side-effects: it serves the state"
+                    + " replayed from its log and changes nothing"));
             return;
         }
         Actor caller = callers.getOrDefault(request.connection(), new Actor("unix", -1, -1, -1, ""));

@@ -12,8 +12,19 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.stream.Stream;
 
-/** File helpers for crash safety: write to a temporary name, force, rename into place. */
+/**
+ * File helpers for crash safety: write to a temporary name, rename into place. Like the event log, a
+ * written file survives a crash of the daemon as soon as the rename is done (the page cache holds it);
+ * with {@link #durable} set (berthd --fsync) it is forced to disk first, so it also survives power loss.
+ */
 public final class Files2 {
+
+    private static volatile boolean durable;
+
+    /** Whether writes are forced to disk before they count as done (berthd --fsync). */
+    public static void durable(boolean value) {
+        durable = value;
+    }
 
     /** The suffix of files being written; whatever carries it after a crash is garbage. */
     public static final String TEMP_SUFFIX = ".berth-tmp";
@@ -26,7 +37,9 @@ public final class Files2 {
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(java.nio.ByteBuffer.wrap(content));
-            ch.force(true);
+            if (durable) {
+                ch.force(true);
+            }
         }
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
