@@ -24,9 +24,10 @@ fi
 # Start-up caches of the app's classes, written at the first clean exit and used from then on (about half
 # the start-up time): JDK 25's AOT cache, else JDK 19+'s dynamic CDS archive. A cache older than any jar
 # is dropped, so a rebuild trains a new one.
-berth_cds() { # name
+berth_cds() { # name [dynamic]   ("dynamic": the CDS archive even on JDK 25, for short-lived processes that
+                #                   may start side by side, where one AOT training run per process would cost)
     [ -w "$BERTH_HOME" ] || return 0
-    if [ "$BERTH_JAVA_MAJOR" -ge 25 ] 2>/dev/null; then
+    if [ "$BERTH_JAVA_MAJOR" -ge 25 ] 2>/dev/null && [ "${2:-}" != dynamic ]; then
         cache="$BERTH_HOME/$1.aot"
         if [ -f "$cache" ] && [ -n "$(find "$BERTH_HOME/lib" "$BERTH_HOME/plugins" -newer "$cache" -name '*.jar' 2>/dev/null | head -n 1)" ]; then
             rm -f "$cache"

@@ -1,0 +1,321 @@
+package io.berth.cli;
+
+import static io.berth.cli.ApiClient.JSON;
+import static io.berth.cli.ApiClient.VERSION_PREFIX;
+
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.io.PrintStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code berth}: Docker's commands and flags against berthd's Engine API, for machines without a docker
+ * CLI. The daemon is {@code -H unix://PATH}, else $BERTH_HOST or $DOCKER_HOST, else
+ * unix:///run/berth/berth.sock. Exit codes are docker's: a run returns the container's exit code, a
+ * daemon error 1 (125 for run), a usage error 125... as the docker CLI does.
+ */
+public final class Main {
+
+    static final String VERSION = "0.1.0";
+
+    /** Something done per name (start, stop, rm, ...). */
+    @FunctionalInterface
+    interface Action {
+        void run(String name) throws Exception;
+    }
+
+    private static final String USAGE = """
+            Usage:  berth [OPTIONS] COMMAND
+
+            A Docker-compatible client of berthd.
+
+            Options:
+              -H, --host string   Daemon socket to connect to (unix://PATH)
+              -v, --version       Print version information and quit
+
+            Commands:
+              run       Create and run a new container from an image
+              create    Create a new container
+              start     Start one or more stopped containers
+              stop      Stop one or more running containers
+              restart   Restart one or more containers
+              kill      Kill one or more running containers
+              rm        Remove one or more containers
+              ps        List containers
+              logs      Fetch the logs of a container
+              inspect   Return low-level information on containers or images
+              wait      Block until one or more containers stop, then print their exit codes
+              attach    Attach local standard input, output, and error streams to a running container
+              images    List images
+              import    Import the contents from a tarball to create a filesystem image
+              rmi       Remove one or more images
+              version   Show the berth version information
+              info      Display system-wide information
+            """;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(Arrays.asList(args), System.out, System.err));
+    }
+
+    static int run(List<String> argv, PrintStream out, PrintStream err) {
+        String host = System.getenv("BERTH_HOST");
+        if (host == null || host.isEmpty()) {
+            host = System.getenv("DOCKER_HOST");
+        }
+        int i = 0;
+        for (; i < argv.size(); i++) {
+            String a = argv.get(i);
+            if ((a.equals("-H") || a.equals("--host")) && i + 1 < argv.size()) {
+                host = argv.get(++i);
+            } else if (a.startsWith("--host=")) {
+                host = a.substring("--host=".length());
+            } else if (a.equals("-l") || a.equals("--log-level")) {
+                i++;
+            } else if (a.startsWith("--log-level=") || a.equals("-D") || a.equals("--debug")) {
+                continue;
+            } else if (a.equals("-v") || a.equals("--version")) {
+                out.println("berth version " + VERSION);
+                return 0;
+            } else if (a.equals("-h") || a.equals("--help")) {
+                out.print(USAGE);
+                return 0;
+            } else {
+                break;
+            }
+        }
+        if (i >= argv.size()) {
+            out.print(USAGE);
+            return 0;
+        }
+        if (host == null || host.isEmpty()) {
+            host = "unix:///run/berth/berth.sock";
+        }
+        if (!host.startsWith("unix://")) {
+            err.println("berth: only unix:// hosts are supported, not " + host);
+            return 125;
+        }
+        String command = argv.get(i);
+        List<String> rest = argv.subList(i + 1, argv.size());
+        ApiClient api = new ApiClient(Path.of(host.substring("unix://".length())));
+        ContainerCommands containers = new ContainerCommands(api, out, err);
+        ImageCommands images = new ImageCommands(api, out, err);
+        try {
+            if (rest.contains("--help") && !List.of("run", "create").contains(command)) {
+                out.print(USAGE);
+                return 0;
+            }
+            return switch (command) {
+                case "run" -> containers.run(ContainerCommands.createFlags().parse(rest));
+                case "create" -> containers.create(ContainerCommands.createFlags().parse(rest));
+                case "start" -> containers.start(new Flags(false).flag("-a", "--attach").flag("-i", "--interactive").parse(rest));
+                case "stop" -> containers.stop(new Flags(false).option("-t", "--time", "--timeout").option("-s", "--signal").parse(rest));
+                case "restart" -> containers.restart(new Flags(false).option("-t", "--time", "--timeout").option("-s", "--signal").parse(rest));
+                case "kill" -> containers.kill(new Flags(false).option("-s", "--signal").parse(rest));
+                case "rm" -> containers.rm(new Flags(false).flag("-f", "--force").flag("-v", "--volumes").flag("-l", "--link").parse(rest));
+                case "wait" -> containers.waitFor(new Flags(false).parse(rest));
+                case "attach" -> containers.attach(new Flags(false).flag("--no-stdin").flag("--sig-proxy").option("--detach-keys").parse(rest));
+                case "logs" -> containers.logs(new Flags(false).flag("-f", "--follow").flag("-t", "--timestamps")
+                        .flag("--details").option("-n", "--tail").option("--since").option("--until").parse(rest));
+                case "ps" -> containers.ps(new Flags(false).flag("-a", "--all").flag("-q", "--quiet").flag("--no-trunc")
+                        .flag("-l", "--latest").flag("-s", "--size").option("-n", "--last").option("-f", "--filter")
+                        .option("--format").parse(rest));
+                case "images" -> images.images(new Flags(false).flag("-a", "--all").flag("-q", "--quiet").flag("--no-trunc")
+                        .flag("--digests").option("-f", "--filter").option("--format").parse(rest));
+                case "import" -> images.importImage(new Flags(false).option("-c", "--change").option("-m", "--message")
+                        .option("--platform").parse(rest));
+                case "rmi" -> images.rmi(new Flags(false).flag("-f", "--force").flag("--no-prune").parse(rest));
+                case "inspect" -> inspect(api, new Flags(false).option("-f", "--format").option("--type").flag("-s", "--size").parse(rest), out, err);
+                case "version" -> version(api, out, err);
+                case "info" -> info(api, out);
+                default -> {
+                    err.println("berth: '" + command + "' is not a berth command.\nSee 'berth --help'");
+                    yield 1;
+                }
+            };
+        } catch (Flags.UsageException e) {
+            err.println("berth: " + e.getMessage() + "\nSee 'berth " + command + " --help'.");
+            return 125;
+        } catch (ApiClient.ApiError e) {
+            err.println("Error response from daemon: " + e.getMessage());
+            return 1;
+        } catch (IllegalArgumentException e) {
+            err.println("berth: " + e.getMessage());
+            return 125;
+        } catch (Exception e) {
+            err.println(e.getMessage() == null ? e.toString() : e.getMessage());
+            return 1;
+        }
+    }
+
+    /** "busybox:latest" → {"busybox", "latest"}; "localhost:5000/app" → {"localhost:5000/app", "latest"}. */
+    static String[] repoTag(String ref) {
+        int slash = ref.lastIndexOf('/');
+        int colon = ref.lastIndexOf(':');
+        if (colon > slash) {
+            return new String[] {ref.substring(0, colon), ref.substring(colon + 1)};
+        }
+        return new String[] {ref, "latest"};
+    }
+
+    /** docker's --since/--until: a unix time, an RFC 3339 time, or a duration before now ("10m", "2h30m"). */
+    static String timestamp(String value) {
+        if (value.matches("\\d+(\\.\\d+)?")) {
+            return value;
+        }
+        if (value.matches("(\\d+(\\.\\d+)?(ns|us|ms|s|m|h))+")) {
+            double seconds = 0;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)").matcher(value);
+            while (m.find()) {
+                double n = Double.parseDouble(m.group(1));
+                seconds += switch (m.group(2)) {
+                    case "ns" -> n / 1e9;
+                    case "us" -> n / 1e6;
+                    case "ms" -> n / 1e3;
+                    case "s" -> n;
+                    case "m" -> n * 60;
+                    default -> n * 3600;
+                };
+            }
+            double t = System.currentTimeMillis() / 1000.0 - seconds;
+            return String.format(java.util.Locale.ROOT, "%.9f", t);
+        }
+        try {
+            Instant t = Instant.parse(value);
+            return t.getEpochSecond() + "." + String.format("%09d", t.getNano());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("invalid value for --since/--until: " + value);
+        }
+    }
+
+    private static int inspect(ApiClient api, Flags f, PrintStream out, PrintStream err) throws Exception {
+        if (f.positional().isEmpty()) {
+            throw new Flags.UsageException("requires at least 1 argument");
+        }
+        String type = f.get("type", "");
+        ArrayNode results = JSON.createArrayNode();
+        int rc = 0;
+        List<String> errors = new ArrayList<>();
+        for (String name : f.positional()) {
+            String enc = URLEncoder.encode(name, StandardCharsets.UTF_8);
+            JsonNode found = null;
+            if (!type.equals("image")) {
+                try (ApiClient.Response r = api.request("GET", VERSION_PREFIX + "/containers/" + enc + "/json", null, null)) {
+                    if (r.ok()) {
+                        found = r.json();
+                    }
+                }
+            }
+            if (found == null && !type.equals("container")) {
+                try (ApiClient.Response r = api.request("GET", VERSION_PREFIX + "/images/" + name + "/json", null, null)) {
+                    if (r.ok()) {
+                        found = r.json();
+                    }
+                }
+            }
+            if (found == null) {
+                errors.add("Error: No such object: " + name);
+                rc = 1;
+                continue;
+            }
+            results.add(found);
+        }
+        String format = f.get("format");
+        if (format != null) {
+            for (JsonNode n : results) {
+                out.println(Templates.render(format, n));
+            }
+        } else {
+            DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
+                    .withObjectIndenter(new DefaultIndenter("    ", "\n"))
+                    .withArrayIndenter(new DefaultIndenter("    ", "\n"))
+                    .withSeparators(com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
+                            .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER));
+            out.println(JSON.writer(pp).writeValueAsString(results));
+        }
+        errors.forEach(err::println);
+        return rc;
+    }
+
+    private static int version(ApiClient api, PrintStream out, PrintStream err) throws Exception {
+        out.println("Client:");
+        out.println(" Version:           " + VERSION);
+        out.println(" API version:       1.47");
+        out.println(" Java version:      " + System.getProperty("java.version"));
+        out.println(" OS/Arch:           linux/amd64");
+        out.println();
+        JsonNode v;
+        try {
+            v = api.json("GET", VERSION_PREFIX + "/version", null);
+        } catch (java.io.IOException e) {
+            err.println(e.getMessage());
+            return 1;
+        }
+        out.println("Server: " + v.path("Platform").path("Name").asText());
+        out.println(" Engine:");
+        out.println("  Version:          " + v.path("Version").asText());
+        out.println("  API version:      " + v.path("ApiVersion").asText() + " (minimum version " + v.path("MinAPIVersion").asText() + ")");
+        out.println("  Runtime version:  " + v.path("GoVersion").asText());
+        out.println("  OS/Arch:          " + v.path("Os").asText() + "/" + v.path("Arch").asText());
+        out.println("  Kernel version:   " + v.path("KernelVersion").asText());
+        return 0;
+    }
+
+    private static int info(ApiClient api, PrintStream out) throws Exception {
+        JsonNode i = api.json("GET", VERSION_PREFIX + "/info", null);
+        out.println("Client:");
+        out.println(" Version:    " + VERSION);
+        out.println();
+        out.println("Server:");
+        out.println(" Containers: " + i.path("Containers").asInt());
+        out.println("  Running: " + i.path("ContainersRunning").asInt());
+        out.println("  Paused: " + i.path("ContainersPaused").asInt());
+        out.println("  Stopped: " + i.path("ContainersStopped").asInt());
+        out.println(" Images: " + i.path("Images").asInt());
+        out.println(" Server Version: " + i.path("ServerVersion").asText());
+        out.println(" Storage Driver: " + i.path("Driver").asText());
+        for (JsonNode pair : i.path("DriverStatus")) {
+            out.println("  " + pair.get(0).asText() + ": " + pair.get(1).asText());
+        }
+        out.println(" Logging Driver: " + i.path("LoggingDriver").asText());
+        out.println(" Cgroup Driver: " + i.path("CgroupDriver").asText());
+        out.println(" Cgroup Version: " + i.path("CgroupVersion").asText());
+        out.println(" Plugins:");
+        out.println("  Network: " + String.join(" ", texts(i.path("Plugins").path("Network"))));
+        out.println("  Log: " + String.join(" ", texts(i.path("Plugins").path("Log"))));
+        out.println(" Drivers:");
+        for (JsonNode d : i.path("BerthDrivers")) {
+            out.println("  " + d.path("Kind").asText() + " " + d.path("Name").asText() + ": " + d.path("Status").asText());
+        }
+        out.println(" Default Runtime: " + i.path("DefaultRuntime").asText());
+        out.println(" Live Restore Enabled: " + i.path("LiveRestoreEnabled").asBoolean());
+        out.println(" Kernel Version: " + i.path("KernelVersion").asText());
+        out.println(" Operating System: " + i.path("OperatingSystem").asText());
+        out.println(" OSType: " + i.path("OSType").asText());
+        out.println(" Architecture: " + i.path("Architecture").asText());
+        out.println(" CPUs: " + i.path("NCPU").asInt());
+        out.println(" Total Memory: " + String.format(java.util.Locale.ROOT, "%.2fGiB", i.path("MemTotal").asDouble() / (1L << 30)));
+        out.println(" Name: " + i.path("Name").asText());
+        out.println(" ID: " + i.path("ID").asText());
+        out.println(" Docker Root Dir: " + i.path("DockerRootDir").asText());
+        for (JsonNode w : i.path("Warnings")) {
+            out.println(w.asText());
+        }
+        return 0;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

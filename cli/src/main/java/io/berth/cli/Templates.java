@@ -1,0 +1,60 @@
+package io.berth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The part of Go's text/template that --format users write: {@code {{.Field}}}, {@code {{.A.B}}},
+ * {@code {{json .A}}}, and literal text with "\t" and "\n".
+ */
+public final class Templates {
+
+    private static final Pattern ACTION = Pattern.compile("\\{\\{\\s*(json\\s+)?\\.([A-Za-z0-9_.]*)\\s*}}");
+
+    private Templates() {}
+
+    /** Renders against a JSON document (inspect). */
+    public static String render(String template, JsonNode root) {
+        return render(template, path -> {
+            JsonNode n = root;
+            if (!path.isEmpty()) {
+                for (String part : path.split("\\.")) {
+                    n = n == null ? null : n.get(part);
+                }
+            }
+            return n;
+        });
+    }
+
+    /** Renders against named fields (ps, images). */
+    public static String render(String template, Map<String, String> fields) {
+        return render(template, path -> {
+            String v = fields.get(path);
+            return v == null ? null : ApiClient.JSON.getNodeFactory().textNode(v);
+        });
+    }
+
+    private static String render(String template, java.util.function.Function<String, JsonNode> lookup) {
+        String t = template.replace("\\t", "\t").replace("\\n", "\n");
+        Matcher m = ACTION.matcher(t);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            JsonNode v = lookup.apply(m.group(2));
+            String text;
+            if (m.group(1) != null) {
+                text = v == null ? "null" : v.toString();
+            } else if (v == null || v.isNull()) {
+                text = "<no value>";
+            } else if (v.isValueNode()) {
+                text = v.asText();
+            } else {
+                text = v.toString();
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(text));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+}
