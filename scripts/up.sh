@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "$0: run as root (berthd creates namespaces, cgroups and mounts)" >&2; exit 1; }
 sh scripts/packages.sh
-mvn -q -B -DskipTests package
+mvn -q -B -Dstyle.color=never -DskipTests package
 PIDFILE=/run/berth/berthd.pid
 LOG=/var/log/berthd.log
 SOCK=/run/berth/berth.sock

@@ -20,8 +20,13 @@ public final class AttachSession {
     private final boolean stdout;
     private final boolean stderr;
     private final boolean tty;
+    /** Input that arrives before the container runs is kept for it, up to this much; then the client waits. */
+    static final int MAX_EARLY_INPUT = 1 << 20;
+
     private MonitorConnection monitor;
     private boolean stdinClosedEarly;
+    private final java.util.List<Buffer> earlyInput = new java.util.ArrayList<>();
+    private int earlyInputBytes;
 
     /** The client side, as the HTTP layer exposes a hijacked connection. */
     public interface ClientStream {
@@ -51,10 +56,17 @@ public final class AttachSession {
         this.tty = tty;
         client.inputHandler(data -> {
             if (monitor == null) {
+                // the client sends stdin as soon as it is attached, before the container starts: keep it
                 if (data == null) {
                     stdinClosedEarly = true;
+                } else if (stdin) {
+                    earlyInput.add(data);
+                    earlyInputBytes += data.length();
+                    if (earlyInputBytes >= MAX_EARLY_INPUT) {
+                        client.pause();
+                    }
                 }
-                return; // input before the container runs has nowhere to go
+                return;
             }
             forwardInput(data);
         });
@@ -81,6 +93,11 @@ public final class AttachSession {
             m.closeHandler(v -> client.close());
             client.closeHandler(m::close);
             client.drainHandler(m::resume);
+            earlyInput.forEach(m::sendStdin);
+            earlyInput.clear();
+            if (earlyInputBytes >= MAX_EARLY_INPUT) {
+                client.resume();
+            }
             if (stdinClosedEarly && stdin) {
                 m.sendStdinEof();
             }
