@@ -258,4 +258,34 @@ class ContainersE2EIT {
         assertEquals(2, berthAttached.code());
         d.docker("rm", "att", "att2").ok();
     }
+
+    @Test
+    void hijackOnAReusedConnectionWithoutUpgrade() throws Exception {
+        // docker-java attaches on a pooled keep-alive connection and sends no Upgrade header
+        String id = d.docker("create", "busybox", "sh", "-c", "echo kept").ok().out().trim();
+        try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(d.socket()));
+            var in = java.nio.channels.Channels.newInputStream(ch);
+            ch.write(java.nio.ByteBuffer.wrap("GET /v1.44/_ping HTTP/1.1\r\nHost: x\r\n\r\n".getBytes()));
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.read());
+            }
+            assertTrue(head.toString().startsWith("HTTP/1.1 200"), head.toString());
+            assertEquals("OK", new String(in.readNBytes(2)), "the ping body; the connection stays open");
+            ch.write(java.nio.ByteBuffer.wrap(("POST /v1.44/containers/" + id + "/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\n"
+                    + "Host: x\r\nContent-Length: 0\r\n\r\n").getBytes()));
+            StringBuilder hijack = new StringBuilder();
+            while (!hijack.toString().endsWith("\r\n\r\n")) {
+                hijack.append((char) in.read());
+            }
+            assertTrue(hijack.toString().startsWith("HTTP/1.1 200 OK"), hijack.toString());
+            d.docker("start", id).ok();
+            byte[] frame = in.readNBytes(8 + 5);
+            assertEquals(1, frame[0], "a stdout frame");
+            assertEquals("kept\n", new String(frame, 8, 5));
+        }
+        d.docker("wait", id).ok();
+        d.docker("rm", id).ok();
+    }
 }
