@@ -212,7 +212,7 @@ public final class BerthDaemon implements AutoCloseable {
 
     /** Container cgroups of this daemon still on the host. */
     public String leftoverCgroups() throws Exception {
-        return run(List.of("sh", "-c", "find /sys/fs/cgroup -mindepth 3 -maxdepth 3 -path '*/berth-" + daemonId() + "/*' -type d"),
+        return run(List.of("sh", "-c", "find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -path '*/berth-" + daemonId() + "*' -type d"),
                 Map.of(), null).out().trim();
     }
 

@@ -136,4 +136,18 @@ final class CgroupSupport {
     interface IORunnable {
         void run() throws IOException;
     }
+
+    /**
+     * Removes {@code dir} when no child cgroup is left in it (a daemon's parent after its last container).
+     * Callers hold the lock their {@code create} holds, so no container is being created under it.
+     */
+    static void removeIfEmpty(CgroupFs fs, Path dir) {
+        try (java.util.stream.Stream<Path> children = java.nio.file.Files.list(dir)) {
+            if (children.noneMatch(java.nio.file.Files::isDirectory)) {
+                fs.rmdir(dir);
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone already, or the kernel still holds it: the next container's destroy tries again
+        }
+    }
 }

@@ -55,7 +55,7 @@ public final class V1Cgroups implements Cgroups {
     }
 
     @Override
-    public CgroupSet create(String parent, String name, Limits limits) throws IOException {
+    public synchronized CgroupSet create(String parent, String name, Limits limits) throws IOException {
         Limits l = LimitChecks.orNone(limits);
         LimitChecks.validate(l, false);
         String rel = rel(parent, name);
@@ -370,6 +370,14 @@ public final class V1Cgroups implements Cgroups {
                 dirs.add(h.dir(rel));
             }
             CgroupSupport.removeTrees(fs, dirs, () -> thawAll(dirs));
+            synchronized (V1Cgroups.this) {
+                for (Hierarchy h : hierarchies) {
+                    Path parent = h.dir(rel).getParent();
+                    if (parent != null && !parent.equals(h.mountPoint())) {
+                        CgroupSupport.removeIfEmpty(fs, parent);
+                    }
+                }
+            }
         }
 
         @Override

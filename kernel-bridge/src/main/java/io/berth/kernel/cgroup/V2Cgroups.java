@@ -70,7 +70,7 @@ public final class V2Cgroups implements Cgroups {
     }
 
     @Override
-    public CgroupSet create(String parent, String name, Limits limits) throws IOException {
+    public synchronized CgroupSet create(String parent, String name, Limits limits) throws IOException {
         Limits l = LimitChecks.orNone(limits);
         LimitChecks.validate(l, true);
         String p = LimitChecks.checkRelative("cgroup parent", parent, true);
@@ -270,6 +270,12 @@ public final class V2Cgroups implements Cgroups {
                     fs.write(freeze, "0");
                 }
             });
+            synchronized (V2Cgroups.this) {
+                Path parent = dir.getParent();
+                if (parent != null && !parent.equals(unified.mountPoint())) {
+                    CgroupSupport.removeIfEmpty(fs, parent);
+                }
+            }
         }
 
         @Override

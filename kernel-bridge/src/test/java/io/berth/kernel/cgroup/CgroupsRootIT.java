@@ -150,7 +150,8 @@ class CgroupsRootIT {
     void pidsLimitStopsTheSeventhProcess() throws Exception {
         CgroupSet set = create("pids", LIMITS);
         // the shell is process 1; sleeps 1-5 make six; the sixth sleep would be the seventh process
-        Process p = startIn(set, "for i in 1 2 3 4 5 6 7 8; do sleep 60 & echo started $i; done; wait");
+        // the sleeps must not hold our stdout open: EOF comes when the shell gives up on the failed fork
+        Process p = startIn(set, "for i in 1 2 3 4 5 6 7 8; do sleep 60 >/dev/null 2>&1 & echo started $i; done; wait");
         p.waitFor(10, TimeUnit.SECONDS);
         String stdout = new String(p.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
         String stderr = new String(p.getErrorStream().readNBytes(4096), StandardCharsets.UTF_8);
