@@ -369,17 +369,20 @@ final class ContainerCommands {
     }
 
     int stop(Flags f) throws Exception {
-        Map<String, String> q = new LinkedHashMap<>();
-        q.put("t", f.get("time"));
-        q.put("signal", f.get("signal"));
-        return each(f.positional(), n -> api.call("POST", VERSION_PREFIX + "/containers/" + enc(n) + "/stop" + ApiClient.query(q), null).close());
+        return stopOrRestart(f, "stop");
     }
 
     int restart(Flags f) throws Exception {
+        return stopOrRestart(f, "restart");
+    }
+
+    /** stop and restart take the same timeout and signal. */
+    private int stopOrRestart(Flags f, String action) throws Exception {
         Map<String, String> q = new LinkedHashMap<>();
         q.put("t", f.get("time"));
         q.put("signal", f.get("signal"));
-        return each(f.positional(), n -> api.call("POST", VERSION_PREFIX + "/containers/" + enc(n) + "/restart" + ApiClient.query(q), null).close());
+        return each(f.positional(), n -> api.call("POST", VERSION_PREFIX + "/containers/" + enc(n) + "/" + action
+                + ApiClient.query(q), null).close());
     }
 
     int kill(Flags f) throws Exception {
