@@ -89,14 +89,30 @@ public final class Daemon implements AutoCloseable {
         }, r -> new Thread(r, "berth-replay").start());
 
         plugins = new PluginHost(List.of(config.home().resolve("plugins"), paths.userPlugins()));
-        Drivers drivers = loadDrivers(paths);
-        LOG.debug("plugins and drivers ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        LOG.debug("plugins loaded after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        // drivers probe the host (a test mount, cgroup discovery) while Vert.x starts
+        CompletableFuture<Drivers> driversReady = new CompletableFuture<>();
+        Thread driverThread = new Thread(() -> {
+            try {
+                driversReady.complete(loadDrivers(paths));
+            } catch (Throwable e) {
+                driversReady.completeExceptionally(e);
+            }
+        }, "berth-drivers");
+        driverThread.start();
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         if (!vertx.isNativeTransportEnabled()) {
             throw new StartupException("the native epoll transport is unavailable ("
                     + vertx.unavailableNativeTransportCause() + "); berthd needs it for half-closed attach streams");
         }
         LOG.debug("vert.x ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        Drivers drivers;
+        try {
+            drivers = driversReady.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+        LOG.debug("drivers ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
         long replayed;
         try {
             replayed = replay.join();
