@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.net.URLEncoder;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -103,6 +102,43 @@ public final class ApiClient {
         return b.toString();
     }
 
+    /**
+     * Streams over the channel that read and write independently. (Channels.newInputStream and
+     * newOutputStream share the channel's blocking lock, so a read waiting for container output would
+     * hold up our stdin on JDK 17.)
+     */
+    static InputStream in(SocketChannel ch) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return len == 0 ? 0 : ch.read(java.nio.ByteBuffer.wrap(b, off, len));
+            }
+        };
+    }
+
+    static OutputStream out(SocketChannel ch) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b, off, len);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            }
+        };
+    }
+
     private SocketChannel connect() throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
@@ -117,10 +153,10 @@ public final class ApiClient {
     /** Sends a request; {@code body} may be null, a byte array, or an InputStream (sent chunked). */
     public Response request(String method, String path, Object body, String contentType) throws IOException {
         SocketChannel ch = connect();
-        OutputStream out = Channels.newOutputStream(ch);
+        OutputStream out = out(ch);
         writeHead(out, method, path, body, contentType, false);
         writeBody(out, body);
-        return readResponse(ch, Channels.newInputStream(ch), method.equals("HEAD"));
+        return readResponse(ch, in(ch), method.equals("HEAD"));
     }
 
     /** A request whose error statuses become {@link ApiError}. */
@@ -166,10 +202,10 @@ public final class ApiClient {
 
     public Hijacked hijack(String path, byte[] body) throws IOException {
         SocketChannel ch = connect();
-        OutputStream out = Channels.newOutputStream(ch);
+        OutputStream out = out(ch);
         writeHead(out, "POST", path, body, body == null ? "text/plain" : "application/json", true);
         writeBody(out, body);
-        InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(ch));
+        InputStream in = new java.io.BufferedInputStream(in(ch));
         String status = readLine(in);
         Map<String, String> headers = readHeaders(in);
         int code = parseStatus(status);

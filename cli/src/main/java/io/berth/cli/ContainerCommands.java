@@ -379,7 +379,7 @@ final class ContainerCommands {
     /** stop and restart take the same timeout and signal. */
     private int stopOrRestart(Flags f, String action) throws Exception {
         Map<String, String> q = new LinkedHashMap<>();
-        q.put("t", f.get("time"));
+        q.put("t", f.get("timeout"));
         q.put("signal", f.get("signal"));
         return each(f.positional(), n -> api.call("POST", VERSION_PREFIX + "/containers/" + enc(n) + "/" + action
                 + ApiClient.query(q), null).close());

@@ -107,4 +107,10 @@ class CliUnitTest {
         assertEquals("1795837972", Main.timestamp("1795837972"));
         assertEquals(java.time.Instant.parse("2026-11-28T04:32:52Z").getEpochSecond() + ".000000000", Main.timestamp("2026-11-28T04:32:52Z"));
     }
+
+    @Test
+    void stopSendsItsTimeout() throws Exception {
+        Flags f = new Flags(false).option("-t", "--time", "--timeout").option("-s", "--signal").parse(List.of("-t", "3", "web"));
+        assertEquals("3", f.get("timeout"), "the value stops under the flag's long name, which the stop request reads");
+    }
 }

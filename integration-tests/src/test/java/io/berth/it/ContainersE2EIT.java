@@ -88,7 +88,23 @@ class ContainersE2EIT {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms >= 1900 && ms < 10_000, "stop took " + ms + " ms");
         assertEquals("137", d.docker("inspect", "-f", "{{.State.ExitCode}}", "stubborn").out().trim());
+        d.docker("start", "stubborn").ok();
+        t0 = System.nanoTime();
+        d.berth("stop", "-t", "1", "stubborn").ok();
+        ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms >= 900 && ms < 5_000, "berth stop -t 1 took " + ms + " ms");
         d.docker("rm", "stubborn").ok();
+    }
+
+    @Test
+    void berthOnJdk17StreamsStdinWhileReadingOutput() throws Exception {
+        // the JDK 17 fallback of bin/berth: reading the attach stream must not hold up writing stdin
+        String jdk17 = "/usr/lib/jvm/java-17-openjdk-amd64/bin/java";
+        assertTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of(jdk17)), "JDK 17 is the machine's default JDK");
+        BerthDaemon.Result r = BerthDaemon.run(List.of(BerthDaemon.SRC.resolve("bin/berth").toString(), "-H",
+                "unix://" + d.socket(), "run", "-i", "--rm", "busybox", "sh", "-c", "echo ready; cat"),
+                Map.of("BERTH_JAVA", jdk17), "line1\nline2\n");
+        assertEquals("ready\nline1\nline2\n", r.ok().out());
     }
 
     @Test
