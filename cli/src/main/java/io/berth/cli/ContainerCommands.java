@@ -48,7 +48,7 @@ final class ContainerCommands {
                 .option("--memory-swap").option("--cpus").option("--cpu-quota").option("--cpu-period")
                 .option("-c", "--cpu-shares").option("--cpuset-cpus").option("--pids-limit").option("-h", "--hostname")
                 .option("-u", "--user").option("-w", "--workdir").option("--entrypoint").option("-l", "--label")
-                .option("--network", "--net").option("--cap-add").option("--cap-drop").option("--security-opt")
+                .option("--net", "--network").option("--cap-add").option("--cap-drop").option("--security-opt")
                 .option("--log-opt").option("--log-driver").option("--stop-timeout").option("--stop-signal")
                 .option("--add-host").option("--dns").option("--dns-search").option("--dns-option")
                 .option("-a", "--attach").option("--restart").option("--platform").option("--pull");

@@ -113,4 +113,12 @@ class CliUnitTest {
         Flags f = new Flags(false).option("-t", "--time", "--timeout").option("-s", "--signal").parse(List.of("-t", "3", "web"));
         assertEquals("3", f.get("timeout"), "the value stops under the flag's long name, which the stop request reads");
     }
+
+    @Test
+    void networkFlagReachesTheCreateBody() throws Exception {
+        for (String flag : List.of("--network", "--net")) {
+            JsonNode body = ContainerCommands.createBody(ContainerCommands.createFlags().parse(List.of(flag, "host", "busybox")));
+            assertEquals("host", body.path("HostConfig").path("NetworkMode").asText(), flag);
+        }
+    }
 }
