@@ -21,6 +21,13 @@ public final class Flags {
         }
     }
 
+    /** Thrown when {@code --help} stands where a flag may: the caller prints the command's usage. */
+    public static final class HelpRequested extends Exception {
+        public HelpRequested() {
+            super("help requested", null, false, false);
+        }
+    }
+
     private record Spec(String longName, boolean takesValue) {}
 
     private final Map<String, Spec> byName = new HashMap<>();
@@ -50,12 +57,15 @@ public final class Flags {
         return this;
     }
 
-    public Flags parse(List<String> args) throws UsageException {
+    public Flags parse(List<String> args) throws UsageException, HelpRequested {
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (a.equals("--")) {
                 positional.addAll(args.subList(i + 1, args.size()));
                 break;
+            }
+            if (a.equals("--help") || (a.equals("-h") && !byName.containsKey("-h"))) {
+                throw new HelpRequested();
             }
             if (a.startsWith("--")) {
                 int eq = a.indexOf('=');

@@ -110,10 +110,6 @@ public final class Main {
         ContainerCommands containers = new ContainerCommands(api, out, err);
         ImageCommands images = new ImageCommands(api, out, err);
         try {
-            if (rest.contains("--help") && !List.of("run", "create").contains(command)) {
-                out.print(USAGE);
-                return 0;
-            }
             return switch (command) {
                 case "run" -> containers.run(ContainerCommands.createFlags().parse(rest));
                 case "create" -> containers.create(ContainerCommands.createFlags().parse(rest));
@@ -135,13 +131,16 @@ public final class Main {
                         .option("--platform").parse(rest));
                 case "rmi" -> images.rmi(new Flags(false).flag("-f", "--force").flag("--no-prune").parse(rest));
                 case "inspect" -> inspect(api, new Flags(false).option("-f", "--format").option("--type").flag("-s", "--size").parse(rest), out, err);
-                case "version" -> version(api, out, err);
-                case "info" -> info(api, out);
+                case "version" -> version(api, new Flags(false).option("-f", "--format").parse(rest), out, err);
+                case "info" -> info(api, new Flags(false).option("-f", "--format").parse(rest), out);
                 default -> {
                     err.println("berth: '" + command + "' is not a berth command.\nSee 'berth --help'");
                     yield 1;
                 }
             };
+        } catch (Flags.HelpRequested e) {
+            out.print(USAGE);
+            return 0;
         } catch (Flags.UsageException e) {
             err.println("berth: " + e.getMessage() + "\nSee 'berth " + command + " --help'.");
             return 125;
@@ -246,7 +245,19 @@ public final class Main {
         return rc;
     }
 
-    private static int version(ApiClient api, PrintStream out, PrintStream err) throws Exception {
+    private static int version(ApiClient api, Flags f, PrintStream out, PrintStream err) throws Exception {
+        if (f.get("format") != null) {
+            // docker's template data: {Client: {...}, Server: {...}}
+            com.fasterxml.jackson.databind.node.ObjectNode data = JSON.createObjectNode();
+            com.fasterxml.jackson.databind.node.ObjectNode client = data.putObject("Client");
+            client.put("Version", VERSION);
+            client.put("ApiVersion", "1.47");
+            client.put("Os", "linux");
+            client.put("Arch", "amd64");
+            data.set("Server", api.json("GET", VERSION_PREFIX + "/version", null));
+            out.println(Templates.render(f.get("format"), data));
+            return 0;
+        }
         out.println("Client:");
         out.println(" Version:           " + VERSION);
         out.println(" API version:       1.47");
@@ -270,8 +281,15 @@ public final class Main {
         return 0;
     }
 
-    private static int info(ApiClient api, PrintStream out) throws Exception {
+    private static int info(ApiClient api, Flags f, PrintStream out) throws Exception {
         JsonNode i = api.json("GET", VERSION_PREFIX + "/info", null);
+        if (f.get("format") != null) {
+            // docker's template data: the server's info with the client's beside it
+            com.fasterxml.jackson.databind.node.ObjectNode data = ((com.fasterxml.jackson.databind.node.ObjectNode) i).deepCopy();
+            data.putObject("ClientInfo").put("Version", VERSION);
+            out.println(Templates.render(f.get("format"), data));
+            return 0;
+        }
         out.println("Client:");
         out.println(" Version:    " + VERSION);
         out.println();

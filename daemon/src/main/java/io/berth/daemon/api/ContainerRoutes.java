@@ -68,12 +68,9 @@ public final class ContainerRoutes {
         }
     }
 
+    /** The runtime config of the container's image; empty when the image was deleted under it. */
     private JsonNode imageConfig(Container c) {
-        try {
-            return engine.images().config(c.imageId()).path("config");
-        } catch (java.io.IOException | RuntimeException e) {
-            return JSON.createObjectNode();
-        }
+        return engine.state().image(c.imageId()).map(Image::runConfig).orElseGet(JSON::createObjectNode);
     }
 
     // ---- create -----------------------------------------------------------------------------------
@@ -83,6 +80,7 @@ public final class ContainerRoutes {
             if (!(body instanceof ObjectNode request)) {
                 throw ApiException.invalid("config cannot be empty in order to create a container");
             }
+            CreateBodyTypes.check(request);
             String name = call.query("name", "");
             if (!name.isEmpty() && !VALID_NAME.matcher(name).matches()) {
                 throw ApiException.invalid("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");

@@ -162,12 +162,12 @@ public final class DockerViews {
         return labels;
     }
 
-    public static ObjectNode imageSummary(Image image, JsonNode config, int containers) {
+    public static ObjectNode imageSummary(Image image, int containers) {
         ObjectNode o = JSON.createObjectNode();
         o.put("Containers", containers);
         o.put("Created", image.createdNanos() / 1_000_000_000L);
         o.put("Id", image.id());
-        JsonNode labels = config.path("config").path("Labels");
+        JsonNode labels = image.runConfig().path("Labels");
         if (labels.isObject()) {
             o.set("Labels", labels);
         } else {
@@ -182,7 +182,8 @@ public final class DockerViews {
         return o;
     }
 
-    public static ObjectNode imageInspect(Image image, JsonNode config) {
+    public static ObjectNode imageInspect(Image image) {
+        JsonNode config = image.config();
         ObjectNode o = JSON.createObjectNode();
         o.put("Id", image.id());
         ArrayNode tags = o.putArray("RepoTags");
@@ -193,8 +194,7 @@ public final class DockerViews {
         o.put("Created", config.path("created").asText(Times.rfc3339(image.createdNanos())));
         o.put("DockerVersion", config.path("docker_version").asText(""));
         o.put("Author", config.path("author").asText(""));
-        JsonNode cfg = config.path("config");
-        o.set("Config", cfg.isObject() ? cfg : JSON.createObjectNode());
+        o.set("Config", image.runConfig());
         o.put("Architecture", config.path("architecture").asText("amd64"));
         o.put("Os", config.path("os").asText("linux"));
         o.put("Size", image.size());

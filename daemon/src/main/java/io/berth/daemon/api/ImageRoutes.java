@@ -47,14 +47,6 @@ public final class ImageRoutes {
         }
     }
 
-    private JsonNode config(Image image) {
-        try {
-            return engine.images().config(image.id());
-        } catch (java.io.IOException e) {
-            return JSON.createObjectNode();
-        }
-    }
-
     private void list(ApiCall call) {
         Filters filters = call.filters();
         filters.allow("dangling", "reference", "label", "before", "since", "until");
@@ -74,15 +66,14 @@ public final class ImageRoutes {
                     .anyMatch(p -> glob(p, t) || glob(p, ImageReference.split(t)[0])))) {
                 continue;
             }
-            JsonNode config = config(image);
             if (filters.has("label")) {
                 java.util.Map<String, String> labels = new java.util.HashMap<>();
-                config.path("config").path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+                image.runConfig().path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
                 if (!filters.matchLabels(labels)) {
                     continue;
                 }
             }
-            out.add(DockerViews.imageSummary(image, config, engine.state().containersUsing(image.id()).size()));
+            out.add(DockerViews.imageSummary(image, engine.state().containersUsing(image.id()).size()));
         }
         call.json(200, out);
     }
@@ -95,7 +86,7 @@ public final class ImageRoutes {
 
     private void inspect(ApiCall call) {
         Image image = find(call.param("name"));
-        call.json(200, DockerViews.imageInspect(image, config(image)));
+        call.json(200, DockerViews.imageInspect(image));
     }
 
     private void tag(ApiCall call) {

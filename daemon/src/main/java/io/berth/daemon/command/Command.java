@@ -34,10 +34,11 @@ public sealed interface Command {
     /**
      * Register an image whose layers are in the storage driver and whose config is in the image store.
      *
+     * @param config    the image's config document, exactly the bytes whose sha256 is {@code imageId}
      * @param newLayers layers applied for this image (recorded unless already known)
      * @param tag       a normalised reference to point at it, or null
      */
-    record RegisterImage(String imageId, List<NewLayer> newLayers, List<String> layers, long size,
+    record RegisterImage(String imageId, String config, List<NewLayer> newLayers, List<String> layers, long size,
                          long createdNanos, String comment, String tag) implements Command {}
 
     record NewLayer(String chainId, String diffId, String parentChainId, long size) {}

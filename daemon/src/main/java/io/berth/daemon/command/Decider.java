@@ -116,7 +116,7 @@ public final class Decider {
             }
         }
         if (state.image(c.imageId()).isEmpty()) {
-            events.add(new ImageCreated(c.imageId(), c.layers(), c.size(), c.createdNanos(), c.comment()));
+            events.add(new ImageCreated(c.imageId(), c.layers(), c.size(), c.createdNanos(), c.comment(), c.config()));
         }
         if (c.tag() != null) {
             events.addAll(tag(state, c.imageId(), c.tag()));

@@ -86,10 +86,12 @@ public sealed interface Event {
     }
 
     /**
-     * An image exists: its config blob (whose sha256 is {@code id}) is in the image store and its layers
-     * (bottom first, as chain ids) in the storage driver.
+     * An image exists: its layers (bottom first, as chain ids) are in the storage driver. {@code config}
+     * is its config document, the text whose sha256 is {@code id} (also kept as a blob in the image store,
+     * for export), so a replay of the log alone knows everything an inspect shows.
      */
-    record ImageCreated(String id, List<String> layers, long size, long createdNanos, String comment)
+    record ImageCreated(String id, List<String> layers, long size, long createdNanos, String comment,
+                        String config)
             implements Event {
         public String aggregateKind() { return "image"; }
         public String aggregateId() { return id; }

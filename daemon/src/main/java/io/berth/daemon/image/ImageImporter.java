@@ -75,8 +75,9 @@ public final class ImageImporter {
         ArrayNode diffIds = JSON.createArrayNode().add(diffId);
         rootfs.set("diff_ids", diffIds);
         config.set("rootfs", rootfs);
-        String imageId = images.put(JSON.writeValueAsBytes(config));
-        return new Command.RegisterImage(imageId, List.of(new Command.NewLayer(chainId, diffId, "", size)),
+        byte[] configBytes = JSON.writeValueAsBytes(config);
+        String imageId = images.put(configBytes);
+        return new Command.RegisterImage(imageId, new String(configBytes, java.nio.charset.StandardCharsets.UTF_8), List.of(new Command.NewLayer(chainId, diffId, "", size)),
                 List.of(chainId), size, nowNanos, comment, tag);
     }
 

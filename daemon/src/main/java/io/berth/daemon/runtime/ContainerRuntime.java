@@ -11,6 +11,7 @@ import io.berth.daemon.image.ImageStore;
 import io.berth.daemon.image.LayerIds;
 import io.berth.daemon.state.Container;
 import io.berth.daemon.state.EngineState;
+import io.berth.daemon.state.Image;
 import io.berth.daemon.state.Layer;
 import io.berth.daemon.util.CrashPoints;
 import io.berth.daemon.util.Files2;
@@ -104,7 +105,8 @@ public final class ContainerRuntime {
                         + c.hostConfig().path("NetworkMode").asText("") + " not found");
             }
             NetworkAttachment attachment = network.attach(new EndpointRequest(id, ContainerSpecs.hostname(c), ""));
-            ProcessSpec spec = ContainerSpecs.processSpec(c, images.config(c.imageId()).path("config"),
+            ProcessSpec spec = ContainerSpecs.processSpec(c, state.image(c.imageId()).map(Image::runConfig)
+                            .orElseThrow(() -> new IllegalStateException("image " + c.imageId() + " is gone")),
                     drivers.storage().rootfs(id), attachment, paths.container(id), paths.containerLog(id));
             AtomicInteger startedPid = new AtomicInteger();
             StartedProcess process = drivers.isolation().start(spec, socket -> {

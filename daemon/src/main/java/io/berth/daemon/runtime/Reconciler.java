@@ -61,7 +61,13 @@ public final class Reconciler {
     /** Blocks until every correction is recorded. Must run on a worker thread. */
     public void run() throws Exception {
         for (Container c : state.containers()) {
-            reconcile(c);
+            try {
+                reconcile(c);
+            } catch (java.io.IOException | RuntimeException e) {
+                // one container's kernel state must not keep the daemon from serving the others; what was
+                // recorded stays recorded, and the next start (or rm) tries its cleanup again
+                LOG.warn("reconciling container {} failed: {}", c.id(), e.toString());
+            }
         }
         sweepOrphans();
         runtime.removeUnusedLayers();

@@ -57,7 +57,7 @@ public final class EngineState {
             layers.remove(e.chainId());
         } else if (event instanceof ImageCreated e) {
             images.put(e.id(), new Image(e.id(), List.copyOf(e.layers()), e.size(), e.createdNanos(), e.comment(),
-                    Set.of()));
+                    Set.of(), Image.parseConfig(e.config())));
         } else if (event instanceof ImageTagged e) {
             String previous = references.put(e.reference(), e.id());
             if (previous != null && !previous.equals(e.id())) {

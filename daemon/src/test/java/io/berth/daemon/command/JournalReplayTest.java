@@ -41,7 +41,7 @@ class JournalReplayTest {
         try (EventLog log = ChronicleEventLog.open(dir.resolve("events"), false)) {
             Journal journal = new Journal(log, live, new EventWaiters());
             journal.register(vertx);
-            send(vertx, new RegisterImage(IMAGE, List.of(new NewLayer(LAYER, LAYER, "", 5)), List.of(LAYER), 5, 1, "",
+            send(vertx, new RegisterImage(IMAGE, "{\"config\":{\"Cmd\":[\"sh\"]}}", List.of(new NewLayer(LAYER, LAYER, "", 5)), List.of(LAYER), 5, 1, "",
                     "busybox:latest"));
             String id = "c".repeat(64);
             send(vertx, new CreateContainer(id, "web", "busybox", IMAGE, JSON.createObjectNode(), JSON.createObjectNode(), "vfs"));
@@ -74,6 +74,8 @@ class JournalReplayTest {
         assertEquals(7, after.exitCode());
         assertTrue(after.oomKilled());
         assertEquals(live.imageByReference("busybox:latest"), replayed.imageByReference("busybox:latest"));
+        // the image's config document comes back from the log alone (no image store here)
+        assertEquals("[\"sh\"]", replayed.imageByReference("busybox:latest").orElseThrow().runConfig().path("Cmd").toString());
         // the refused call is in the log with its caller
         Envelope rejected = envelopes.get(envelopes.size() - 1);
         assertEquals("CallRejected", rejected.type());

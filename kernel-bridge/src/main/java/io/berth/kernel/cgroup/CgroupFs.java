@@ -83,7 +83,10 @@ public class CgroupFs {
         return out;
     }
 
-    /** Pids listed in a cgroup.procs file; empty when the cgroup is gone. */
+    /**
+     * Pids listed in a cgroup.procs file; empty when the cgroup is gone, or going: a v1 cgroup that is
+     * being removed answers reads with ENODEV while its directory is still listed.
+     */
     public List<Integer> readPids(Path procsFile) throws IOException {
         List<Integer> out = new ArrayList<>();
         String text;
@@ -91,6 +94,11 @@ public class CgroupFs {
             text = read(procsFile);
         } catch (NoSuchFileException e) {
             return out;
+        } catch (IOException e) {
+            if ("No such device".equals(e.getMessage())) { // ENODEV; Java gives no errno
+                return out;
+            }
+            throw e;
         }
         for (String line : text.split("\n")) {
             String t = line.strip();
