@@ -21,23 +21,45 @@ BERTH_JAVA_MAJOR=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$berth_release" 
 if [ "$BERTH_JAVA_MAJOR" -ge 22 ] 2>/dev/null; then
     BERTH_JVM_FLAGS="$BERTH_JVM_FLAGS --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
 fi
-# Start-up caches of the app's classes, written at the first clean exit and used from then on (about half
-# the start-up time): JDK 25's AOT cache, else JDK 19+'s dynamic CDS archive. A cache older than any jar
-# is dropped, so a rebuild trains a new one.
-berth_cds() { # name [dynamic]   ("dynamic": the CDS archive even on JDK 25, for short-lived processes that
-                #                   may start side by side, where one AOT training run per process would cost)
+# Start-up caches of the app's classes (about half the start-up time). A cache older than any jar is
+# dropped, so a rebuild makes a new one.
+#   berth_cds berthd          JDK 25's AOT cache, trained once per build by a separate run of
+#                             io.berth.daemon.AotTraining (a daemon on throw-away roots answering a docker
+#                             client's first calls), under a lock so daemons started side by side train once;
+#                             needs root like berthd itself. Without a JDK 25: a dynamic CDS archive.
+#   berth_cds berth dynamic   JDK 19+'s dynamic CDS archive, written at the first clean exit (short-lived
+#                             processes that may start side by side).
+berth_cds() { # name [dynamic]
     [ -w "$BERTH_HOME" ] || return 0
     if [ "$BERTH_JAVA_MAJOR" -ge 25 ] 2>/dev/null && [ "${2:-}" != dynamic ]; then
         cache="$BERTH_HOME/$1.aot"
-        if [ -f "$cache" ] && [ -n "$(find "$BERTH_HOME/lib" "$BERTH_HOME/plugins" -newer "$cache" -name '*.jar' 2>/dev/null | head -n 1)" ]; then
-            rm -f "$cache"
-        fi
+        berth_drop_stale "$cache"
+        [ -f "$cache" ] || berth_aot_train "$cache" >/dev/null 2>&1 || true
         if [ -f "$cache" ]; then
             echo "-XX:AOTCache=$cache -Xlog:aot=off -Xlog:cds=off"
-        else
-            echo "-XX:AOTCacheOutput=$cache -Xlog:aot=off -Xlog:cds=off"
         fi
     elif [ "$BERTH_JAVA_MAJOR" -ge 19 ] 2>/dev/null; then
+        berth_drop_stale "$BERTH_HOME/$1.jsa"
         echo "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$BERTH_HOME/$1.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
     fi
+}
+berth_drop_stale() { # cache file
+    if [ -f "$1" ] && [ -n "$(find "$BERTH_HOME/lib" "$BERTH_HOME/plugins" -newer "$1" -name '*.jar' 2>/dev/null | head -n 1)" ]; then
+        rm -f "$1"
+    fi
+}
+berth_aot_train() { # cache file; output goes to $cache.log
+    (
+        flock 9
+        [ -f "$1" ] && exit 0   # another start trained it while this one waited
+        tmp="$1.$$.tmp"
+        if "$BERTH_JAVA" $BERTH_JVM_FLAGS -XX:AOTCacheOutput="$tmp" -Xlog:aot=off -Xlog:cds=off -XX:+UseSerialGC -XX:-UsePerfData \
+                -Xss512k -Dberth.home="$BERTH_HOME" -cp "$BERTH_HOME/lib/*" io.berth.daemon.AotTraining \
+                >"$1.log" 2>&1 && [ -s "$tmp" ]; then
+            mv -f "$tmp" "$1"
+        else
+            rm -f "$tmp"
+            exit 1
+        fi
+    ) 9>"$BERTH_HOME/.aot-training.lock"
 }

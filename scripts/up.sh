@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "$0: run as root (berthd creates namespaces, cgroups and mounts)" >&2; exit 1; }
 sh scripts/packages.sh
 mvn -q -B -Dstyle.color=never -DskipTests package
+bin/berthd --version >/dev/null   # trains berthd's start-up cache for this build (once, some seconds)
 PIDFILE=/run/berth/berthd.pid
 LOG=/var/log/berthd.log
 SOCK=/run/berth/berth.sock

@@ -69,6 +69,10 @@ public final class Daemon implements AutoCloseable {
 
     public void start() throws Exception {
         long t0 = System.nanoTime();
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("starting, {} ms after the process began", ProcessHandle.current().info().startInstant()
+                    .map(i -> java.time.Duration.between(i, java.time.Instant.now()).toMillis()).orElse(-1L));
+        }
         DaemonPaths paths = config.paths();
         Files.createDirectories(paths.dataRoot());
         Files.createDirectories(paths.execRoot());
@@ -82,6 +86,7 @@ public final class Daemon implements AutoCloseable {
         EventWaiters waiters = new EventWaiters();
         CompletableFuture<Long> replay = CompletableFuture.supplyAsync(() -> {
             log = ChronicleEventLog.open(paths.events(), config.fsync());
+            LOG.debug("event log open after {} ms", (System.nanoTime() - t0) / 1_000_000);
             journal = new Journal(log, state, waiters);
             long n = journal.replay();
             LOG.debug("event log open and {} events replayed after {} ms", n, (System.nanoTime() - t0) / 1_000_000);
@@ -142,6 +147,7 @@ public final class Daemon implements AutoCloseable {
         new SystemRoutes(engine).register(router);
         new ContainerRoutes(engine).register(router);
         new ImageRoutes(engine).register(router);
+        LOG.debug("routes ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
         api = new ApiServer(vertx, router, !config.sideEffects());
         api.listen(paths.socket()).toCompletionStage().toCompletableFuture().get();
         LOG.info("berthd {} listening on {} (data root {}, storage {}, {} events replayed, ready in {} ms)",

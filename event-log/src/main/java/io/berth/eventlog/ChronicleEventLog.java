@@ -88,6 +88,7 @@ public final class ChronicleEventLog implements EventLog {
         setIfAbsent("chronicle.announcer.disable", "true");  // the banner / "loaded from" announcements
         setIfAbsent("chronicle.analytics.disable", "true");  // chronicle-analytics (Google Analytics)
         setIfAbsent("chronicle.disk.monitor.disable", "true"); // the DiskSpaceMonitor thread
+        ChroniclePosix.install(); // msync through JNA instead of jnr-ffi's run-time generated classes
     }
 
     /** Roll once a day (UTC), up to 2^32 excerpts a day; files are named yyyyMMdd-HH'F'... by Chronicle. */

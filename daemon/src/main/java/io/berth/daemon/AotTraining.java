@@ -1,0 +1,103 @@
+package io.berth.daemon;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * The workload that trains berthd's start-up cache (JDK 25's AOT cache; bin/berthd runs it once per
+ * build, with {@code -XX:AOTCacheOutput}): a daemon on throw-away roots starts, answers the calls a
+ * docker client makes first, imports a one-file image, creates and removes a container, and stops.
+ * The classes it loads are the ones every later start finds linked in the cache. A separate run, not the
+ * first real daemon, so that what the cache holds does not depend on how that daemon happened to end
+ * (a {@code --help}, a refused flag, a kill).
+ */
+public final class AotTraining {
+
+    private AotTraining() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        System.setProperty("chronicle.analytics.disable", "true");
+        Path home = Path.of(System.getProperty("berth.home"));
+        Path root = Files.createTempDirectory("berth-aot-training");
+        int status = 1;
+        try {
+            Path socket = root.resolve("exec").resolve("berth.sock");
+            DaemonConfig config = new DaemonConfig(root.resolve("data"), root.resolve("exec"), socket,
+                    args.length > 0 ? args[0] : "overlay", "namespaces", "none", home, true, false);
+            try (Daemon daemon = new Daemon(config)) {
+                daemon.start();
+                exercise(socket);
+            }
+            status = 0;
+        } finally {
+            try (Stream<Path> files = Files.walk(root)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        System.exit(status);
+    }
+
+    private static void exercise(Path socket) throws IOException {
+        call(socket, "HEAD", "/_ping", null);
+        call(socket, "GET", "/_ping", null);
+        call(socket, "GET", "/v1.47/version", null);
+        call(socket, "GET", "/v1.47/info", null);
+        call(socket, "GET", "/v1.47/containers/json?all=1", null);
+        call(socket, "GET", "/v1.47/images/json", null);
+        call(socket, "POST", "/v1.47/images/create?fromSrc=-&repo=aot-training&tag=latest", oneFileTar());
+        call(socket, "GET", "/v1.47/images/aot-training/json", null);
+        byte[] body = "{\"Image\":\"aot-training\",\"Cmd\":[\"/hello\"],\"Env\":null,\"HostConfig\":{\"NetworkMode\":\"none\"}}"
+                .getBytes(StandardCharsets.UTF_8);
+        call(socket, "POST", "/v1.47/containers/create?name=aot-training", body);
+        call(socket, "GET", "/v1.47/containers/aot-training/json", null);
+        call(socket, "GET", "/v1.47/containers/json?all=1", null);
+        call(socket, "DELETE", "/v1.47/containers/aot-training?force=1", null);
+        call(socket, "DELETE", "/v1.47/images/aot-training", null);
+    }
+
+    private static byte[] oneFileTar() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            byte[] content = "hello\n".getBytes(StandardCharsets.UTF_8);
+            TarArchiveEntry entry = new TarArchiveEntry("hello");
+            entry.setSize(content.length);
+            entry.setMode(0755);
+            tar.putArchiveEntry(entry);
+            tar.write(content);
+            tar.closeArchiveEntry();
+        }
+        return out.toByteArray();
+    }
+
+    /** One HTTP/1.1 call on its own connection, read to the end; the answer itself does not matter. */
+    private static void call(Path socket, String method, String path, byte[] body) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            String head = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                    + (body == null ? "" : "Content-Type: application/x-tar\r\nContent-Length: " + body.length + "\r\n")
+                    + "\r\n";
+            ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+            if (body != null) {
+                ch.write(ByteBuffer.wrap(body));
+            }
+            ByteBuffer in = ByteBuffer.allocate(1 << 16);
+            while (ch.read(in) >= 0) {
+                in.clear();
+            }
+        }
+    }
+}
