@@ -17,7 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** images, import, rmi: Docker's image commands. */
+/** images, import, save, load, history, rmi: Docker's image commands. */
 final class ImageCommands {
 
     private final ApiClient api;
@@ -142,5 +142,119 @@ final class ImageCommands {
             }
         }
         return rc;
+    }
+
+    /** docker save [-o FILE] IMAGE...: the archive to a file (written under a temp name, then renamed) or stdout. */
+    int save(Flags f) throws Exception {
+        if (f.positional().isEmpty()) {
+            throw new Flags.UsageException("requires at least 1 argument");
+        }
+        String file = f.get("output");
+        if (file == null && System.console() != null) {
+            err.println("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+            return 1;
+        }
+        StringBuilder q = new StringBuilder();
+        for (String name : f.positional()) {
+            q.append(q.length() == 0 ? "?" : "&").append("names=").append(URLEncoder.encode(name, StandardCharsets.UTF_8));
+        }
+        try (ApiClient.Response r = api.call("GET", VERSION_PREFIX + "/images/get" + q, null)) {
+            if (file == null) {
+                r.body.transferTo(out);
+                out.flush();
+                return 0;
+            }
+            Path target = Path.of(file).toAbsolutePath();
+            Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+            try {
+                try (java.io.OutputStream o = Files.newOutputStream(tmp)) {
+                    r.body.transferTo(o);
+                }
+                Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        return 0;
+    }
+
+    /** docker load [-i FILE] [-q]: an archive from a file or stdin; prints what the daemon loaded. */
+    int load(Flags f) throws Exception {
+        String file = f.get("input");
+        if (file == null && System.console() != null) { // stdin is a terminal: nothing was piped in
+            err.println("requested load from stdin, but stdin is empty");
+            return 1;
+        }
+        String q = "?quiet=" + (f.bool("quiet") ? "1" : "0");
+        try (InputStream body = file == null ? System.in : Files.newInputStream(Path.of(file));
+             ApiClient.Response r = api.request("POST", VERSION_PREFIX + "/images/load" + q, body, "application/x-tar")) {
+            if (!r.ok()) {
+                throw new ApiClient.ApiError(r.status, r.errorMessage());
+            }
+            for (String line : new String(r.bytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode m = JSON.readTree(line);
+                if (m.has("errorDetail") || m.has("error")) {
+                    throw new ApiClient.ApiError(500, m.path("errorDetail").path("message").asText(m.path("error").asText()));
+                }
+                if (m.has("stream")) {
+                    out.print(m.path("stream").asText());
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            err.println("open " + file + ": no such file or directory");
+            return 1;
+        }
+        return 0;
+    }
+
+    /** docker history [-H] [--no-trunc] [-q] [--format] IMAGE. */
+    int history(Flags f) throws Exception {
+        if (f.positional().size() != 1) {
+            throw new Flags.UsageException("requires exactly 1 argument");
+        }
+        JsonNode rows = api.json("GET", VERSION_PREFIX + "/images/" + f.positional().get(0) + "/history", null);
+        boolean noTrunc = f.bool("no-trunc");
+        boolean human = !f.has("human") || f.bool("human");
+        if (f.bool("quiet")) {
+            for (JsonNode r : rows) {
+                String id = r.path("Id").asText();
+                out.println(id.equals("<missing>") ? id : shortId(id, noTrunc));
+            }
+            return 0;
+        }
+        long now = Instant.now().getEpochSecond();
+        if (f.get("format") != null) {
+            for (JsonNode r : rows) {
+                var view = JSON.createObjectNode();
+                String id = r.path("Id").asText();
+                view.put("ID", id.equals("<missing>") ? id : shortId(id, noTrunc));
+                view.put("CreatedSince", Human.duration(Duration.ofSeconds(Math.max(0, now - r.path("Created").asLong()))) + " ago");
+                view.put("CreatedAt", Instant.ofEpochSecond(r.path("Created").asLong()).toString());
+                view.put("CreatedBy", r.path("CreatedBy").asText());
+                view.put("Size", human ? Human.size(r.path("Size").asDouble()) : Long.toString(r.path("Size").asLong()));
+                view.put("Comment", r.path("Comment").asText());
+                out.println(Templates.render(f.get("format"), view));
+            }
+            return 0;
+        }
+        Table table = new Table("IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
+        for (JsonNode r : rows) {
+            String id = r.path("Id").asText();
+            String createdBy = r.path("CreatedBy").asText();
+            if (!noTrunc && createdBy.length() > 45) {
+                createdBy = createdBy.substring(0, 44) + "…";
+            }
+            String created = human ? Human.duration(Duration.ofSeconds(Math.max(0, now - r.path("Created").asLong()))) + " ago"
+                    : Instant.ofEpochSecond(r.path("Created").asLong()).toString();
+            table.row(id.equals("<missing>") ? id : shortId(id, noTrunc), created, createdBy,
+                    human ? Human.size(r.path("Size").asDouble()) : Long.toString(r.path("Size").asLong()),
+                    r.path("Comment").asText());
+        }
+        table.print(out);
+        return 0;
     }
 }

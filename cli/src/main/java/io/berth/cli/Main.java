@@ -56,6 +56,9 @@ public final class Main {
               attach    Attach local standard input, output, and error streams to a running container
               images    List images
               import    Import the contents from a tarball to create a filesystem image
+              save      Save one or more images to a tar archive (streamed to STDOUT by default)
+              load      Load an image from a tar archive or STDIN
+              history   Show the history of an image
               rmi       Remove one or more images
               version   Show the berth version information
               info      Display system-wide information
@@ -129,6 +132,11 @@ public final class Main {
                         .flag("--digests").option("-f", "--filter").option("--format").parse(rest));
                 case "import" -> images.importImage(new Flags(false).option("-c", "--change").option("-m", "--message")
                         .option("--platform").parse(rest));
+                case "save" -> images.save(new Flags(false).option("-o", "--output").option("--platform").parse(rest));
+                case "load" -> images.load(new Flags(false).option("-i", "--input").flag("-q", "--quiet")
+                        .option("--platform").parse(rest));
+                case "history" -> images.history(new Flags(false).flag("-H", "--human").flag("--no-trunc")
+                        .flag("-q", "--quiet").option("--format").option("--platform").parse(rest));
                 case "rmi" -> images.rmi(new Flags(false).flag("-f", "--force").flag("--no-prune").parse(rest));
                 case "inspect" -> inspect(api, new Flags(false).option("-f", "--format").option("--type").flag("-s", "--size").parse(rest), out, err);
                 case "version" -> version(api, new Flags(false).option("-f", "--format").parse(rest), out, err);

@@ -56,6 +56,10 @@ public class ApiException extends RuntimeException {
         return new ApiException(Kind.NOT_FOUND, message);
     }
 
+    public static ApiException notImplemented(String message) {
+        return new ApiException(Kind.NOT_IMPLEMENTED, message);
+    }
+
     public static ApiException conflict(String message) {
         return new ApiException(Kind.CONFLICT, message);
     }

@@ -209,6 +209,62 @@ public final class DockerViews {
         return o;
     }
 
+    /**
+     * {@code GET /images/{name}/history}: the config's history, newest first. Entries that made a layer
+     * take that layer's size; the newest entry carries the image's id and tags, older ones "<missing>"
+     * (berth keeps no intermediate images). A config without history gets one entry per layer.
+     */
+    public static ArrayNode imageHistory(Image image, io.berth.daemon.state.EngineState state) {
+        List<Long> layerSizes = new ArrayList<>();
+        for (String chainId : image.layers()) {
+            layerSizes.add(state.layer(chainId).map(io.berth.daemon.state.Layer::size).orElse(0L));
+        }
+        List<ObjectNode> entries = new ArrayList<>();
+        JsonNode history = image.config().path("history");
+        int layer = 0;
+        if (history.isArray() && history.size() > 0) {
+            for (JsonNode h : history) {
+                boolean empty = h.path("empty_layer").asBoolean(false);
+                ObjectNode o = JSON.createObjectNode();
+                o.put("Comment", h.path("comment").asText(""));
+                o.put("Created", Times.epochSeconds(h.path("created").asText(""), image.createdNanos()));
+                o.put("CreatedBy", h.path("created_by").asText(""));
+                o.put("Size", empty || layer >= layerSizes.size() ? 0 : layerSizes.get(layer));
+                if (!empty) {
+                    layer++;
+                }
+                entries.add(o);
+            }
+        } else {
+            for (long size : layerSizes) {
+                ObjectNode o = JSON.createObjectNode();
+                o.put("Comment", image.comment());
+                o.put("Created", image.createdNanos() / 1_000_000_000L);
+                o.put("CreatedBy", "");
+                o.put("Size", size);
+                entries.add(o);
+            }
+        }
+        ArrayNode out = JSON.createArrayNode();
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            ObjectNode o = entries.get(i);
+            boolean newest = i == entries.size() - 1;
+            ObjectNode e = out.addObject();
+            e.put("Comment", o.path("Comment").asText());
+            e.put("Created", o.path("Created").asLong());
+            e.put("CreatedBy", o.path("CreatedBy").asText());
+            e.put("Id", newest ? image.id() : "<missing>");
+            e.put("Size", o.path("Size").asLong());
+            if (newest && !image.tags().isEmpty()) {
+                ArrayNode tags = e.putArray("Tags");
+                sortedTags(image).forEach(tags::add);
+            } else {
+                e.putNull("Tags");
+            }
+        }
+        return out;
+    }
+
     private static List<String> sortedTags(Image image) {
         List<String> tags = new ArrayList<>(image.tags());
         tags.sort(null);

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.daemon.command.Command;
 import io.berth.daemon.command.Journal;
+import io.berth.daemon.image.ImageArchiveWriter;
 import io.berth.daemon.image.ImageImporter;
+import io.berth.daemon.image.ImageLoader;
 import io.berth.daemon.state.EngineState;
 import io.berth.daemon.state.Image;
 import io.berth.daemon.state.ImageReference;
@@ -18,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** /images/...: list, inspect, import, tag, remove. Pulling from a registry is a later issue (501). */
+/** /images/...: list, inspect, history, import, save, load, tag, remove. Pulling from a registry is a later issue (501). */
 public final class ImageRoutes {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,6 +37,10 @@ public final class ImageRoutes {
         r.get("/images/json", this::list);
         r.post("/images/create", this::create);
         r.get("/images/{name*}/json", this::inspect);
+        r.get("/images/{name*}/history", this::history);
+        r.get("/images/get", call -> save(call, call.request().params().getAll("names")));
+        r.get("/images/{name*}/get", call -> save(call, List.of(call.param("name"))));
+        r.post("/images/load", this::load);
         r.post("/images/{name*}/tag", this::tag);
         r.delete("/images/{name*}", this::remove);
     }
@@ -174,4 +180,95 @@ public final class ImageRoutes {
                 });
     }
 
+
+    // ---- GET /images/{name}/history ---------------------------------------------------------------
+
+    private void history(ApiCall call) {
+        call.json(200, DockerViews.imageHistory(find(call.param("name")), engine.state()));
+    }
+
+    // ---- GET /images/get?names=...: docker save ----------------------------------------------------
+
+    private void save(ApiCall call, List<String> names) {
+        if (names.isEmpty()) {
+            throw ApiException.invalid("no images named");
+        }
+        List<ImageArchiveWriter.Entry> entries = new ArrayList<>();
+        for (String name : names) {
+            Image image = find(name);
+            entries.add(new ImageArchiveWriter.Entry(image, savedReferences(name, image)));
+        }
+        Path archive = engine.paths().tmp().resolve("save-" + Journal.newCorrelationId() + ".tar");
+        engine.blocking(() -> {
+            try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(archive), 1 << 16)) {
+                new ImageArchiveWriter(engine.state(), engine.drivers().storage(), engine.images(), engine.paths().tmp())
+                        .write(entries, out);
+            }
+            return null;
+        }).compose(v -> {
+            call.response().putHeader("Content-Type", "application/x-tar");
+            return call.response().sendFile(archive.toString());
+        }).onComplete(r -> engine.blocking(() -> Files.deleteIfExists(archive)))
+                .onFailure(err -> {
+                    if (!call.response().headWritten()) {
+                        call.fail(err);
+                    } else {
+                        call.response().reset();
+                    }
+                });
+    }
+
+    /**
+     * The references an image is saved under, as docker save does: a name that is a tag of the image
+     * keeps that tag; a bare repository ("busybox") takes all its tags; an id takes none.
+     */
+    static List<String> savedReferences(String name, Image image) {
+        String normalized = ImageReference.normalize(name);
+        if (image.tags().contains(normalized) && !name.contains(":") && !name.contains("@")) {
+            String repo = ImageReference.split(normalized)[0];
+            return image.tags().stream().filter(t -> ImageReference.split(t)[0].equals(repo)).sorted().toList();
+        }
+        return image.tags().contains(normalized) ? List.of(normalized) : List.of();
+    }
+
+    // ---- POST /images/load: docker load -----------------------------------------------------------
+
+    private void load(ApiCall call) {
+        Path upload = engine.paths().tmp().resolve("load-" + Journal.newCorrelationId());
+        Path work = engine.paths().tmp().resolve("load-" + Journal.newCorrelationId() + ".d");
+        ImageLoader loader = new ImageLoader(engine.state(), engine.drivers().storage(), engine.images());
+        call.request().pause();
+        engine.vertx().fileSystem().open(upload.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
+                .compose(file -> {
+                    call.request().resume();
+                    return call.request().pipeTo(file);
+                })
+                .compose(v -> engine.blocking(() -> {
+                    Files.createDirectories(work);
+                    return loader.load(upload, work, System.currentTimeMillis() * 1_000_000L);
+                }))
+                .compose(loaded -> {
+                    Future<Void> chain = Future.succeededFuture();
+                    for (ImageLoader.Loaded l : loaded) {
+                        chain = chain.compose(v -> engine.send(l.command(), call.caller(), Journal.newCorrelationId())
+                                .mapEmpty());
+                    }
+                    return chain.map(v -> loaded);
+                })
+                .onComplete(r -> engine.blocking(() -> {
+                    Files.deleteIfExists(upload);
+                    io.berth.daemon.util.Files2.deleteTree(work);
+                    return null;
+                }))
+                .onSuccess(loaded -> {
+                    StringBuilder out = new StringBuilder();
+                    for (ImageLoader.Loaded l : loaded) {
+                        for (String m : l.messages()) {
+                            out.append(JSON.createObjectNode().put("stream", m + "\n")).append("\r\n");
+                        }
+                    }
+                    call.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(out.toString());
+                })
+                .onFailure(call::fail);
+    }
 }

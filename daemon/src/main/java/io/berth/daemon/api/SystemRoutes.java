@@ -32,8 +32,6 @@ public final class SystemRoutes {
                 new String[] {"GET", "/events"}, new String[] {"GET", "/system/df"},
                 new String[] {"POST", "/build"}, new String[] {"POST", "/commit"},
                 new String[] {"POST", "/containers/prune"}, new String[] {"POST", "/images/prune"},
-                new String[] {"POST", "/images/load"}, new String[] {"GET", "/images/get"},
-                new String[] {"GET", "/images/{name*}/history"}, new String[] {"GET", "/images/{name*}/get"},
                 new String[] {"POST", "/images/{name*}/push"}, new String[] {"POST", "/auth"},
                 new String[] {"POST", "/containers/{id}/exec"}, new String[] {"POST", "/exec/{id}/start"},
                 new String[] {"POST", "/exec/{id}/resize"}, new String[] {"GET", "/exec/{id}/json"},

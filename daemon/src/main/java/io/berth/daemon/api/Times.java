@@ -22,6 +22,15 @@ public final class Times {
     }
 
     /** Docker's go-units HumanDuration. */
+    /** Seconds since the epoch of an RFC 3339 time; {@code fallbackNanos} (converted) when it is not one. */
+    public static long epochSeconds(String rfc3339, long fallbackNanos) {
+        try {
+            return java.time.Instant.parse(rfc3339).getEpochSecond();
+        } catch (java.time.format.DateTimeParseException e) {
+            return fallbackNanos / 1_000_000_000L;
+        }
+    }
+
     public static String human(Duration d) {
         long seconds = d.getSeconds();
         if (seconds < 1) {

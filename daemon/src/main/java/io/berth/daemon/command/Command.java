@@ -36,10 +36,10 @@ public sealed interface Command {
      *
      * @param config    the image's config document, exactly the bytes whose sha256 is {@code imageId}
      * @param newLayers layers applied for this image (recorded unless already known)
-     * @param tag       a normalised reference to point at it, or null
+     * @param tags      normalised references to point at it (none for an untagged image)
      */
     record RegisterImage(String imageId, String config, List<NewLayer> newLayers, List<String> layers, long size,
-                         long createdNanos, String comment, String tag) implements Command {}
+                         long createdNanos, String comment, List<String> tags) implements Command {}
 
     record NewLayer(String chainId, String diffId, String parentChainId, long size) {}
 

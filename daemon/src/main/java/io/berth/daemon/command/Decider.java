@@ -118,8 +118,8 @@ public final class Decider {
         if (state.image(c.imageId()).isEmpty()) {
             events.add(new ImageCreated(c.imageId(), c.layers(), c.size(), c.createdNanos(), c.comment(), c.config()));
         }
-        if (c.tag() != null) {
-            events.addAll(tag(state, c.imageId(), c.tag()));
+        for (String reference : c.tags()) {
+            events.addAll(tag(state, c.imageId(), reference));
         }
         return new Decision(events, null);
     }

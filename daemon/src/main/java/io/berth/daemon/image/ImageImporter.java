@@ -78,12 +78,17 @@ public final class ImageImporter {
         byte[] configBytes = JSON.writeValueAsBytes(config);
         String imageId = images.put(configBytes);
         return new Command.RegisterImage(imageId, new String(configBytes, java.nio.charset.StandardCharsets.UTF_8), List.of(new Command.NewLayer(chainId, diffId, "", size)),
-                List.of(chainId), size, nowNanos, comment, tag);
+                List.of(chainId), size, nowNanos, comment, tag == null ? List.of() : List.of(tag));
     }
 
     /** The archive, decompressed when it is gzip, bzip2 or xz. */
     static InputStream open(Path archive) throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
+        return decompress(Files.newInputStream(archive));
+    }
+
+    /** {@code in}, decompressed when it is gzip, bzip2 or xz (sniffed from its first bytes). */
+    static InputStream decompress(InputStream in) throws IOException {
+        InputStream raw = new BufferedInputStream(in, 1 << 16);
         try {
             String format = CompressorStreamFactory.detect(raw);
             return new CompressorStreamFactory().createCompressorInputStream(format, raw);

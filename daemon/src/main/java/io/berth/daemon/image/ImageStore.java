@@ -54,6 +54,15 @@ public final class ImageStore {
         return config;
     }
 
+    /** The exact bytes of image {@code id}'s config (its sha256 is the id); checked as they are read. */
+    public byte[] configBytes(String id) throws IOException {
+        byte[] bytes = Files.readAllBytes(blobs.resolve(hex(id)));
+        if (!("sha256:" + sha256(bytes)).equals(id.startsWith("sha256:") ? id : "sha256:" + id)) {
+            throw new IOException("the stored config of image " + id + " does not match its digest");
+        }
+        return bytes;
+    }
+
     public void delete(String id) throws IOException {
         cache.remove(id);
         Files.deleteIfExists(blobs.resolve(hex(id)));

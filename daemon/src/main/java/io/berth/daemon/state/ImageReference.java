@@ -81,4 +81,15 @@ public final class ImageReference {
         }
         return new String[] {normalized, "latest"};
     }
+
+    /** The stored form with the registry and namespace spelled out: "busybox:latest" → "docker.io/library/busybox:latest". */
+    public static String fullyQualified(String normalized) {
+        int slash = normalized.indexOf('/');
+        String first = slash < 0 ? "" : normalized.substring(0, slash);
+        boolean hasRegistry = slash >= 0 && (first.contains(".") || first.contains(":") || first.equals("localhost"));
+        if (hasRegistry) {
+            return normalized;
+        }
+        return "docker.io/" + (slash < 0 ? "library/" : "") + normalized;
+    }
 }

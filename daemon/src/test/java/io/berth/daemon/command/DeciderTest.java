@@ -28,7 +28,7 @@ class DeciderTest {
     void setUp() {
         state = new EngineState();
         apply(new RegisterImage(IMAGE, "{\"config\":{\"Cmd\":[\"sh\"]}}", List.of(new NewLayer("sha256:" + "b".repeat(64), "sha256:" + "b".repeat(64), "", 10)),
-                List.of("sha256:" + "b".repeat(64)), 10, 1, "", "busybox:latest"));
+                List.of("sha256:" + "b".repeat(64)), 10, 1, "", List.of("busybox:latest")));
     }
 
     private Decision apply(Command c) {
@@ -133,7 +133,7 @@ class DeciderTest {
     @Test
     void retagMovesTheReference() {
         String other = "sha256:" + "c".repeat(64);
-        apply(new RegisterImage(other, "{}", List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", "busybox:latest"));
+        apply(new RegisterImage(other, "{}", List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", List.of("busybox:latest")));
         assertEquals(other, state.imageByReference("busybox:latest").orElseThrow().id());
         assertTrue(state.image(IMAGE).orElseThrow().tags().isEmpty());
     }

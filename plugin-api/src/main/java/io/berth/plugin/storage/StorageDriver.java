@@ -4,6 +4,7 @@ import io.berth.plugin.DriverContext;
 import io.berth.plugin.DriverStatus;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Set;
 import org.pf4j.ExtensionPoint;
@@ -46,6 +47,14 @@ public interface StorageDriver extends ExtensionPoint {
      * exists, the stream is not read and its recorded size is returned.
      */
     long applyLayer(String id, String parentId, InputStream tar) throws IOException;
+
+    /**
+     * Writes layer {@code id} as the tar it was applied from, byte for byte (so its sha256 is still the
+     * layer's diff id): what {@code docker save} and {@code docker push} send. Fails with an
+     * {@link IOException} when the layer cannot be reproduced exactly (a layer stored by a berth that did
+     * not keep the tar's layout, or files changed under the driver).
+     */
+    void exportLayer(String id, OutputStream tar) throws IOException;
 
     /** True when layer {@code id} exists completely. */
     boolean layerExists(String id);

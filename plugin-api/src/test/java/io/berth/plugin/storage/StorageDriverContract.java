@@ -227,6 +227,22 @@ public abstract class StorageDriverContract {
     }
 
     @Test
+    void exportedLayersAreTheAppliedTarsByteForByte() throws IOException {
+        // long (PAX) names, a whiteout, an opaque dir, a hard link, a big file, and tar's trailing padding
+        byte[] big = tar().dir("deep").bigFile("deep/" + "n".repeat(150) + "/big", 300_000)
+                .file("deep/.wh.x", "").bytes();
+        apply(BASE, null, baseLayer());
+        apply(CHILD, BASE, childLayer());
+        apply("big", CHILD, big);
+        for (Map.Entry<String, byte[]> layer : Map.of(BASE, baseLayer(), CHILD, childLayer(), "big", big).entrySet()) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            driver.exportLayer(layer.getKey(), out);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(layer.getValue(), out.toByteArray(), layer.getKey());
+        }
+        assertThrows(IOException.class, () -> driver.exportLayer("missing", new java.io.ByteArrayOutputStream()));
+    }
+
+    @Test
     void applyLayerIsIdempotent() throws IOException {
         assertEquals(BASE_SIZE, apply(BASE, null, baseLayer()));
         InputStream unreadable = new InputStream() {

@@ -60,11 +60,13 @@ public final class LayerTarReader {
     /** Every path this layer wrote or wrote below. */
     private final Set<String> touched = new HashSet<>();
     private final List<Object[]> dirTimes = new ArrayList<>();
+    private final TarSplit.Recorder split;
     private long bytes;
 
-    private LayerTarReader(Path root, WhiteoutFormat format) {
+    private LayerTarReader(Path root, WhiteoutFormat format, TarSplit.Recorder split) {
         this.root = root;
         this.format = format;
+        this.split = split;
     }
 
     /**
@@ -73,7 +75,25 @@ public final class LayerTarReader {
      * content the layer holds.
      */
     public static long extract(InputStream tar, Path root, WhiteoutFormat format) throws IOException {
-        LayerTarReader r = new LayerTarReader(root, format);
+        return extract(tar, root, format, null);
+    }
+
+    /**
+     * As {@link #extract(InputStream, Path, WhiteoutFormat)}, and records the tar's {@link TarSplit} in
+     * {@code splitFile} (when not null) so that {@link TarSplit#reassemble} gives back the same bytes.
+     */
+    public static long extract(InputStream tar, Path root, WhiteoutFormat format, Path splitFile) throws IOException {
+        if (splitFile == null) {
+            return extract(tar, new LayerTarReader(root, format, null));
+        }
+        try (TarSplit.Recorder recorder = new TarSplit.Recorder(tar, splitFile)) {
+            long size = extract(recorder, new LayerTarReader(root, format, recorder));
+            recorder.finish();
+            return size;
+        }
+    }
+
+    private static long extract(InputStream tar, LayerTarReader r) throws IOException {
         try (TarArchiveInputStream in = new TarArchiveInputStream(new NonClosing(tar), StandardCharsets.UTF_8.name())) {
             TarArchiveEntry e;
             while ((e = in.getNextEntry()) != null) {
@@ -198,7 +218,13 @@ public final class LayerTarReader {
                 }
                 try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
                         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                    if (split != null) {
+                        split.beginContent(rel);
+                    }
                     bytes += in.transferTo(out);
+                    if (split != null) {
+                        split.endContent();
+                    }
                 }
             }
         }

@@ -9,10 +9,12 @@ import io.berth.storage.common.DriverDirs;
 import io.berth.storage.common.FsTrees;
 import io.berth.storage.common.InitLayers;
 import io.berth.storage.common.LayerTarReader;
+import io.berth.storage.common.TarSplit;
 import io.berth.storage.common.Libc;
 import io.berth.storage.common.WhiteoutFormat;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -26,7 +28,7 @@ import org.pf4j.Extension;
  * Kernel overlayfs. On disk, under the driver's home:
  * <pre>
  * layers/&lt;id&gt;/diff      the layer's own files; whiteouts as char 0:0, opaque dirs by trusted.overlay.opaque=y
- * layers/&lt;id&gt;/{parent,size,link}
+ * layers/&lt;id&gt;/{parent,size,link,tar-split.gz}
  * containers/&lt;cid&gt;/{init,diff,work}   init layer, read-write layer, overlay's work dir
  * containers/&lt;cid&gt;/{lower,link}      the short names of init + image layers (top first), init's own
  * l/&lt;short&gt;               -&gt; ../layers/&lt;id&gt;/diff or ../containers/&lt;cid&gt;/init
@@ -45,6 +47,8 @@ import org.pf4j.Extension;
 public class OverlayDriver implements StorageDriver {
 
     static final int PAGE_LIMIT = 4095;
+    /** Per layer: the layout of the tar it came from (see {@link TarSplit}). */
+    static final String TAR_SPLIT = "tar-split.gz";
     private static final int SHORT = 8;
 
     private Path home;
@@ -166,7 +170,7 @@ public class OverlayDriver implements StorageDriver {
             Files.createDirectory(tmp);
             Path diff = Files.createDirectory(tmp.resolve("diff"));
             Libc.chmod(diff, 0755);
-            long size = LayerTarReader.extract(tar, diff, WhiteoutFormat.OVERLAY);
+            long size = LayerTarReader.extract(tar, diff, WhiteoutFormat.OVERLAY, tmp.resolve(TAR_SPLIT));
             Files.writeString(tmp.resolve("size"), Long.toString(size));
             Files.writeString(tmp.resolve("parent"), parentId == null ? "" : parentId);
             link = newShortLink(Path.of("..", "layers", id, "diff"));
@@ -180,6 +184,15 @@ public class OverlayDriver implements StorageDriver {
             }
             throw e;
         }
+    }
+
+    @Override
+    public void exportLayer(String id, OutputStream tar) throws IOException {
+        Path dir = layers.resolve(DriverDirs.checkId(id));
+        if (!Files.isDirectory(dir)) {
+            throw new java.nio.file.NoSuchFileException("overlay: no layer " + id);
+        }
+        TarSplit.reassemble(dir.resolve(TAR_SPLIT), dir.resolve("diff"), tar);
     }
 
     /** Creates l/<random> pointing at {@code target} (relative to l/), retrying on the rare collision. */

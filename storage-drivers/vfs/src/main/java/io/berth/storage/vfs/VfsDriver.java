@@ -9,10 +9,12 @@ import io.berth.storage.common.DriverDirs;
 import io.berth.storage.common.FsTrees;
 import io.berth.storage.common.InitLayers;
 import io.berth.storage.common.LayerTarReader;
+import io.berth.storage.common.TarSplit;
 import io.berth.storage.common.Libc;
 import io.berth.storage.common.WhiteoutFormat;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -27,6 +29,7 @@ import org.pf4j.Extension;
  * <pre>
  * layers/&lt;id&gt;/root        the parent's tree plus this layer's changes, deletions applied
  * layers/&lt;id&gt;/size        the layer's own bytes (from its tar)
+ * layers/&lt;id&gt;/tar-split.gz the rest of the tar it came from, to write it again byte for byte
  * containers/&lt;cid&gt;/init   the init entries alone (for the size of the read-write part)
  * containers/&lt;cid&gt;/rootfs a copy of the top layer with the init entries over it: bind-mounted
  * containers/&lt;cid&gt;/top    the top layer's id (empty without image layers)
@@ -35,6 +38,9 @@ import org.pf4j.Extension;
  */
 @Extension
 public class VfsDriver implements StorageDriver {
+
+    /** Per layer: the layout of the tar it came from (see {@link TarSplit}). */
+    static final String TAR_SPLIT = "tar-split.gz";
 
     private Path home;
     private Path layers;
@@ -88,7 +94,7 @@ public class VfsDriver implements StorageDriver {
             } else {
                 Libc.chmod(Files.createDirectory(root), 0755);
             }
-            long size = LayerTarReader.extract(tar, root, WhiteoutFormat.APPLY);
+            long size = LayerTarReader.extract(tar, root, WhiteoutFormat.APPLY, tmp.resolve(TAR_SPLIT));
             Files.writeString(tmp.resolve("size"), Long.toString(size));
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             return size;
@@ -96,6 +102,16 @@ public class VfsDriver implements StorageDriver {
             FsTrees.deleteTree(tmp);
             throw e;
         }
+    }
+
+    @Override
+    public void exportLayer(String id, OutputStream tar) throws IOException {
+        Path dir = layers.resolve(DriverDirs.checkId(id));
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.NoSuchFileException("vfs: no layer " + id);
+        }
+        // the files this layer wrote are at their paths in its full copy (a layer never writes a path twice)
+        TarSplit.reassemble(dir.resolve(TAR_SPLIT), dir.resolve("root"), tar);
     }
 
     @Override

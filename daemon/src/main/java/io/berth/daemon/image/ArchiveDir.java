@@ -1,0 +1,151 @@
+package io.berth.daemon.image;
+
+import io.berth.daemon.api.ApiException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An image archive ({@code docker load}'s input) unpacked into a private directory under the data root,
+ * treating it as hostile: only directories and regular files are written, names must stay inside
+ * ({@code ..} and absolute names are refused), each name appears once, and symlinks (old docker-archives
+ * link shared layer.tar files) are not created but remembered and resolved by {@link #file} inside the
+ * archive only. The caller deletes the directory.
+ */
+final class ArchiveDir {
+
+    private static final int MAX_LINK_HOPS = 8;
+
+    private final Path root;
+    private final Map<String, String> symlinks = new HashMap<>();
+
+    private ArchiveDir(Path root) {
+        this.root = root;
+    }
+
+    /** Unpacks {@code tar} into {@code root} (an empty directory). */
+    static ArchiveDir unpack(InputStream tar, Path root) throws IOException {
+        ArchiveDir dir = new ArchiveDir(root);
+        Set<String> seen = new HashSet<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(tar, StandardCharsets.UTF_8.name())) {
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                String name = clean(e.getName());
+                if (name.isEmpty()) {
+                    continue;
+                }
+                if (!seen.add(name) && !e.isDirectory()) {
+                    throw invalid(e.getName() + ": duplicate entry");
+                }
+                Path target = dir.inside(name);
+                if (e.isDirectory()) {
+                    Files.createDirectories(target);
+                } else if (e.isSymbolicLink()) {
+                    dir.symlinks.put(name, e.getLinkName());
+                } else if (e.isFile() && !e.isLink()) {
+                    Files.createDirectories(target.getParent());
+                    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                        in.transferTo(out);
+                    }
+                } else {
+                    throw invalid(e.getName() + ": unsupported entry type in an image archive");
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw invalid("malformed tar: " + e.getMessage());
+        }
+        return dir;
+    }
+
+    boolean exists(String name) {
+        try {
+            return Files.isRegularFile(file(name), LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | ApiException e) {
+            return false;
+        }
+    }
+
+    /** The regular file an archive name (from manifest.json or a descriptor) stands for, links followed. */
+    Path file(String name) throws IOException {
+        String current = clean(name);
+        for (int hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+            String link = symlinks.get(current);
+            if (link == null) {
+                Path p = inside(current);
+                if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    throw invalid("the archive has no file " + name);
+                }
+                return p;
+            }
+            int slash = current.lastIndexOf('/');
+            String base = slash < 0 ? "" : current.substring(0, slash + 1);
+            current = resolveLink(link.startsWith("/") ? link.substring(1) : base + link);
+        }
+        throw invalid(name + ": too many symlinks");
+    }
+
+    /** A link target joined to its directory, with ".." popping components but never above the archive root. */
+    private static String resolveLink(String path) {
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (String c : path.split("/")) {
+            if (c.isEmpty() || c.equals(".")) {
+                continue;
+            }
+            if (c.equals("..")) {
+                if (parts.isEmpty()) {
+                    throw invalid(path + ": symlink points outside the archive");
+                }
+                parts.removeLast();
+            } else {
+                parts.addLast(c);
+            }
+        }
+        return String.join("/", parts);
+    }
+
+    private Path inside(String name) {
+        Path p = root.resolve(name).normalize();
+        if (!p.startsWith(root) || p.equals(root)) {
+            throw invalid(name + ": outside the archive");
+        }
+        return p;
+    }
+
+    /** "./a//b/" → "a/b"; refuses ".." components and NULs. */
+    private static String clean(String name) {
+        if (name.indexOf('\0') >= 0) {
+            throw invalid("NUL in an archive name");
+        }
+        StringBuilder out = new StringBuilder();
+        for (String c : name.split("/")) {
+            if (c.isEmpty() || c.equals(".")) {
+                continue;
+            }
+            if (c.equals("..")) {
+                throw invalid(name + ": '..' in an archive name");
+            }
+            if (out.length() > 0) {
+                out.append('/');
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    private static ApiException invalid(String message) {
+        return ApiException.invalid("invalid image archive: " + message);
+    }
+}

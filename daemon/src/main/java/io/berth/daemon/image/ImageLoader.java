@@ -1,0 +1,249 @@
+package io.berth.daemon.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.daemon.api.ApiException;
+import io.berth.daemon.command.Command;
+import io.berth.daemon.state.EngineState;
+import io.berth.daemon.state.ImageReference;
+import io.berth.daemon.state.Layer;
+import io.berth.plugin.storage.LayerFormatException;
+import io.berth.plugin.storage.StorageDriver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * {@code docker load}: reads a docker-archive (manifest.json, as docker save writes it, old and new) or a
+ * plain OCI image layout (index.json), checks every digest, and puts the layers into the storage driver
+ * and the configs into the image store. Returns one command per image that registers it in the log;
+ * nothing is registered when anything fails (layers applied so far and not registered are removed at the
+ * next start, or by the reconciler).
+ *
+ * <p>Checks: a config's sha256 is the image id (and its OCI descriptor's digest); each layer, once
+ * decompressed (gzip, bzip2, xz, or none), hashes to the diff id its config names, in order; an OCI
+ * blob's bytes hash to its descriptor's digest. Layer tars are then as hostile as any (see
+ * {@link StorageDriver#applyLayer}).
+ */
+public final class ImageLoader {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** An image found in the archive: the command that registers it, and what to tell the user. */
+    public record Loaded(Command.RegisterImage command, List<String> messages) {}
+
+    private final EngineState state;
+    private final StorageDriver storage;
+    private final ImageStore images;
+
+    public ImageLoader(EngineState state, StorageDriver storage, ImageStore images) {
+        this.state = state;
+        this.storage = storage;
+        this.images = images;
+    }
+
+    /** Loads the archive in {@code archive}, unpacking it in {@code workDir} (fresh, deleted by the caller). Blocks. */
+    public List<Loaded> load(Path archive, Path workDir, long nowNanos) throws IOException {
+        ArchiveDir dir;
+        try (InputStream in = ImageImporter.open(archive)) {
+            dir = ArchiveDir.unpack(in, workDir);
+        }
+        List<Loaded> out = new ArrayList<>();
+        if (dir.exists("manifest.json")) {
+            JsonNode manifest = readJson(dir, "manifest.json");
+            if (!manifest.isArray()) {
+                throw invalid("manifest.json is not a list");
+            }
+            for (JsonNode item : manifest) {
+                List<LayerBlob> layers = new ArrayList<>();
+                for (JsonNode l : item.path("Layers")) {
+                    layers.add(new LayerBlob(l.asText(), null));
+                }
+                List<String> tags = new ArrayList<>();
+                item.path("RepoTags").forEach(t -> tags.add(t.asText()));
+                out.add(loadImage(dir, item.path("Config").asText(), null, layers, tags, nowNanos));
+            }
+        } else if (dir.exists("index.json")) {
+            loadIndex(dir, readJson(dir, "index.json"), null, out, nowNanos, 0);
+        } else {
+            throw invalid("neither manifest.json (docker-archive) nor index.json (OCI layout) found");
+        }
+        if (out.isEmpty()) {
+            throw invalid("no images in the archive");
+        }
+        return out;
+    }
+
+    private record LayerBlob(String path, String digest) {}
+
+    private void loadIndex(ArchiveDir dir, JsonNode index, String inheritedName, List<Loaded> out, long nowNanos,
+                           int depth) throws IOException {
+        if (depth > 4) {
+            throw invalid("OCI indexes nested too deep");
+        }
+        for (JsonNode d : index.path("manifests")) {
+            String mediaType = d.path("mediaType").asText("");
+            String name = d.path("annotations").path("io.containerd.image.name").asText(inheritedName);
+            JsonNode platform = d.path("platform");
+            if (platform.isObject() && !("linux".equals(platform.path("os").asText("linux"))
+                    && "amd64".equals(platform.path("architecture").asText("amd64")))) {
+                continue;
+            }
+            JsonNode doc = readJson(dir, blobPath(d), d.path("digest").asText());
+            if (mediaType.contains("index") || mediaType.contains("manifest.list") || doc.has("manifests")) {
+                loadIndex(dir, doc, name, out, nowNanos, depth + 1);
+                continue;
+            }
+            List<LayerBlob> layers = new ArrayList<>();
+            for (JsonNode l : doc.path("layers")) {
+                String lt = l.path("mediaType").asText("");
+                if (lt.contains("zstd")) {
+                    throw ApiException.notImplemented("not implemented: zstd-compressed layers (" + l.path("digest").asText() + ")");
+                }
+                if (lt.contains("nondistributable") || lt.contains("foreign")) {
+                    throw invalid("foreign layer " + l.path("digest").asText() + " is not in the archive");
+                }
+                layers.add(new LayerBlob(blobPath(l), l.path("digest").asText()));
+            }
+            JsonNode config = doc.path("config");
+            out.add(loadImage(dir, blobPath(config), config.path("digest").asText(), layers,
+                    name == null || name.isEmpty() ? List.of() : List.of(name), nowNanos));
+        }
+    }
+
+    private Loaded loadImage(ArchiveDir dir, String configPath, String configDigest, List<LayerBlob> layers,
+                             List<String> repoTags, long nowNanos) throws IOException {
+        byte[] config = Files.readAllBytes(dir.file(configPath));
+        String imageId = "sha256:" + ImageStore.sha256(config);
+        if (configDigest != null && !configDigest.equals(imageId)) {
+            throw invalid("config " + configPath + " hashes to " + imageId + ", not " + configDigest);
+        }
+        JsonNode parsed = JSON.readTree(config);
+        List<String> diffIds = new ArrayList<>();
+        parsed.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
+        if (diffIds.size() != layers.size()) {
+            throw invalid("image " + imageId + " lists " + diffIds.size() + " diff ids in its config but "
+                    + layers.size() + " layers");
+        }
+        List<String> tags = new ArrayList<>();
+        for (String t : repoTags) {
+            String normalized = ImageReference.normalize(t);
+            String[] rt = ImageReference.split(normalized);
+            String error = ImageReference.validate(rt[0], rt[1]);
+            if (error != null) {
+                throw invalid(t + ": " + error);
+            }
+            tags.add(normalized);
+        }
+        List<Command.NewLayer> newLayers = new ArrayList<>();
+        List<String> chain = new ArrayList<>();
+        String parent = null;
+        long size = 0;
+        for (int i = 0; i < layers.size(); i++) {
+            String diffId = diffIds.get(i);
+            String chainId = LayerIds.chain(parent, diffId);
+            long layerSize = applyIfMissing(dir, layers.get(i), chainId, parent, diffId);
+            if (state.layer(chainId).isEmpty()) {
+                newLayers.add(new Command.NewLayer(chainId, diffId, parent == null ? "" : parent, layerSize));
+            }
+            size += layerSize;
+            chain.add(chainId);
+            parent = chainId;
+        }
+        images.put(config);
+        List<String> messages = new ArrayList<>();
+        if (tags.isEmpty()) {
+            messages.add("Loaded image ID: " + imageId);
+        }
+        tags.forEach(t -> messages.add("Loaded image: " + t));
+        String comment = "";
+        return new Loaded(new Command.RegisterImage(imageId, new String(config, StandardCharsets.UTF_8), newLayers,
+                chain, size, created(parsed, nowNanos), comment, tags), messages);
+    }
+
+    /** Applies a layer unless the driver has it; checks its digests. Returns its size. */
+    private long applyIfMissing(ArchiveDir dir, LayerBlob blob, String chainId, String parent, String diffId)
+            throws IOException {
+        Layer known = state.layer(chainId).orElse(null);
+        String storageId = LayerIds.storageId(chainId);
+        if (known != null && storage.layerExists(storageId)) {
+            return known.size();
+        }
+        Path file = dir.file(blob.path());
+        MessageDigest raw = ImageArchiveWriter.sha256();
+        MessageDigest uncompressed = ImageArchiveWriter.sha256();
+        long size;
+        try (InputStream rawIn = new DigestInputStream(Files.newInputStream(file), raw);
+             InputStream in = new DigestInputStream(ImageImporter.decompress(rawIn), uncompressed)) {
+            size = storage.applyLayer(storageId, parent == null ? null : LayerIds.storageId(parent), in);
+            // what the driver did not read (it had the layer already; bytes after a gzip stream) is hashed too
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            rawIn.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (LayerFormatException e) {
+            throw invalid("layer " + diffId + ": " + e.getMessage());
+        }
+        String actual = "sha256:" + HexFormat.of().formatHex(uncompressed.digest());
+        String actualRaw = "sha256:" + HexFormat.of().formatHex(raw.digest());
+        String problem = null;
+        if (blob.digest() != null && !blob.digest().equals(actualRaw)) {
+            problem = "blob " + blob.path() + " hashes to " + actualRaw + ", not " + blob.digest();
+        } else if (!actual.equals(diffId)) {
+            problem = "layer " + blob.path() + " hashes to " + actual + ", not the diff id " + diffId + " its config names";
+        }
+        if (problem != null) {
+            if (known == null) {
+                storage.removeLayer(storageId);
+            }
+            throw invalid(problem);
+        }
+        return size;
+    }
+
+    private static long created(JsonNode config, long fallback) {
+        try {
+            Instant t = Instant.parse(config.path("created").asText(""));
+            return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+        } catch (DateTimeParseException e) {
+            return fallback;
+        }
+    }
+
+    private static String blobPath(JsonNode descriptor) {
+        String digest = descriptor.path("digest").asText("");
+        int colon = digest.indexOf(':');
+        if (colon < 0 || !digest.substring(colon + 1).matches("[0-9a-f]{32,128}")) {
+            throw invalid("bad descriptor digest '" + digest + "'");
+        }
+        return "blobs/" + digest.substring(0, colon) + "/" + digest.substring(colon + 1);
+    }
+
+    private static JsonNode readJson(ArchiveDir dir, String name) throws IOException {
+        return readJson(dir, name, null);
+    }
+
+    private static JsonNode readJson(ArchiveDir dir, String name, String digest) throws IOException {
+        byte[] bytes = Files.readAllBytes(dir.file(name));
+        if (digest != null && !digest.equals("sha256:" + ImageStore.sha256(bytes))) {
+            throw invalid(name + " does not match its digest " + digest);
+        }
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw invalid(name + " is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static ApiException invalid(String message) {
+        return ApiException.invalid("invalid image archive: " + message);
+    }
+}
