@@ -90,6 +90,21 @@ public final class ApiClient {
         }
     }
 
+    /** --filter k=v flags as the API's filters document: {"k": {"v": true}}. */
+    public static com.fasterxml.jackson.databind.node.ObjectNode filters(java.util.List<String> flags) throws Flags.UsageException {
+        var node = JSON.createObjectNode();
+        for (String filter : flags) {
+            int eq = filter.indexOf('=');
+            if (eq < 0) {
+                throw new Flags.UsageException("bad format of filter (expected name=value)");
+            }
+            String key = filter.substring(0, eq);
+            var values = node.has(key) ? (com.fasterxml.jackson.databind.node.ObjectNode) node.get(key) : node.putObject(key);
+            values.put(filter.substring(eq + 1), true);
+        }
+        return node;
+    }
+
     public static String query(Map<String, String> params) {
         StringBuilder b = new StringBuilder();
         for (Map.Entry<String, String> e : params.entrySet()) {

@@ -476,17 +476,7 @@ final class ContainerCommands {
             q.put("limit", Integer.toString(last));
         }
         if (!f.all("filter").isEmpty()) {
-            ObjectNode filters = JSON.createObjectNode();
-            for (String filter : f.all("filter")) {
-                int eq = filter.indexOf('=');
-                if (eq < 0) {
-                    throw new Flags.UsageException("bad format of filter (expected name=value)");
-                }
-                ObjectNode values = filters.has(filter.substring(0, eq)) ? (ObjectNode) filters.get(filter.substring(0, eq))
-                        : filters.putObject(filter.substring(0, eq));
-                values.put(filter.substring(eq + 1), true);
-            }
-            q.put("filters", filters.toString());
+            q.put("filters", ApiClient.filters(f.all("filter")).toString());
         }
         JsonNode list = api.json("GET", VERSION_PREFIX + "/containers/json" + ApiClient.query(q), null);
         boolean noTrunc = f.bool("no-trunc");
@@ -531,6 +521,39 @@ final class ContainerCommands {
                     row.get("Ports"), row.get("Names"));
         }
         table.print(out);
+        return 0;
+    }
+
+    /** docker diff CONTAINER: "C /etc", "A /new", "D /gone". */
+    int diff(Flags f) throws Exception {
+        if (f.positional().size() != 1) {
+            throw new Flags.UsageException("requires exactly 1 argument");
+        }
+        JsonNode changes = api.json("GET", VERSION_PREFIX + "/containers/" + f.positional().get(0) + "/changes", null);
+        for (JsonNode c : changes) {
+            String kind = switch (c.path("Kind").asInt()) {
+                case 0 -> "C";
+                case 1 -> "A";
+                default -> "D";
+            };
+            out.println(kind + " " + c.path("Path").asText());
+        }
+        return 0;
+    }
+
+    /** docker export [-o FILE] CONTAINER: its filesystem as a tar, to a file (temp name, then renamed) or stdout. */
+    int export(Flags f) throws Exception {
+        if (f.positional().size() != 1) {
+            throw new Flags.UsageException("requires exactly 1 argument");
+        }
+        String file = f.get("output");
+        if (file == null && System.console() != null) {
+            err.println("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+            return 1;
+        }
+        try (ApiClient.Response r = api.call("GET", VERSION_PREFIX + "/containers/" + f.positional().get(0) + "/export", null)) {
+            Streams.toFileOrStdout(r.body, file, out);
+        }
         return 0;
     }
 }

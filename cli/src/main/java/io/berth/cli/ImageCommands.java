@@ -40,17 +40,7 @@ final class ImageCommands {
             filters.add("reference=" + f.positional().get(0));
         }
         if (!filters.isEmpty()) {
-            var node = JSON.createObjectNode();
-            for (String filter : filters) {
-                int eq = filter.indexOf('=');
-                if (eq < 0) {
-                    throw new Flags.UsageException("bad format of filter (expected name=value)");
-                }
-                var values = node.has(filter.substring(0, eq)) ? (com.fasterxml.jackson.databind.node.ObjectNode) node.get(filter.substring(0, eq))
-                        : node.putObject(filter.substring(0, eq));
-                values.put(filter.substring(eq + 1), true);
-            }
-            q.put("filters", node.toString());
+            q.put("filters", ApiClient.filters(filters).toString());
         }
         JsonNode list = api.json("GET", VERSION_PREFIX + "/images/json" + ApiClient.query(q), null);
         boolean noTrunc = f.bool("no-trunc");
@@ -159,22 +149,7 @@ final class ImageCommands {
             q.append(q.length() == 0 ? "?" : "&").append("names=").append(URLEncoder.encode(name, StandardCharsets.UTF_8));
         }
         try (ApiClient.Response r = api.call("GET", VERSION_PREFIX + "/images/get" + q, null)) {
-            if (file == null) {
-                r.body.transferTo(out);
-                out.flush();
-                return 0;
-            }
-            Path target = Path.of(file).toAbsolutePath();
-            Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-            try {
-                try (java.io.OutputStream o = Files.newOutputStream(tmp)) {
-                    r.body.transferTo(o);
-                }
-                Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            Streams.toFileOrStdout(r.body, file, out);
         }
         return 0;
     }
@@ -255,6 +230,63 @@ final class ImageCommands {
                     r.path("Comment").asText());
         }
         table.print(out);
+        return 0;
+    }
+
+    /** docker image prune [-a] [-f] [--filter k=v]. Without -f it asks, as docker does. */
+    int prune(Flags f) throws Exception {
+        boolean all = f.bool("all");
+        if (!f.bool("force")) {
+            out.print(all ? "WARNING! This will remove all images without at least one container associated to them.\n"
+                    : "WARNING! This will remove all dangling images.\n");
+            out.print("Are you sure you want to continue? [y/N] ");
+            out.flush();
+            String answer = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            if (answer == null || !answer.trim().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
+                return 0;
+            }
+        }
+        var filters = ApiClient.filters(f.all("filter"));
+        filters.putObject("dangling").put(all ? "false" : "true", true);
+        JsonNode r = api.json("POST", VERSION_PREFIX + "/images/prune?filters="
+                + URLEncoder.encode(filters.toString(), StandardCharsets.UTF_8), null);
+        if (r.path("ImagesDeleted").isArray() && !r.path("ImagesDeleted").isEmpty()) {
+            out.println("Deleted Images:");
+            for (JsonNode item : r.path("ImagesDeleted")) {
+                item.fields().forEachRemaining(e -> out.println(e.getKey().toLowerCase(java.util.Locale.ROOT) + ": " + e.getValue().asText()));
+            }
+            out.println();
+        }
+        out.println("Total reclaimed space: " + Human.size(r.path("SpaceReclaimed").asDouble()));
+        return 0;
+    }
+
+    /** docker commit [-a] [-m] [-c]... [-p=false] CONTAINER [REPOSITORY[:TAG]]: prints the new image's id. */
+    int commit(Flags f) throws Exception {
+        List<String> pos = f.positional();
+        if (pos.isEmpty() || pos.size() > 2) {
+            throw new Flags.UsageException("requires at least 1 and at most 2 arguments");
+        }
+        StringBuilder q = new StringBuilder("?container=").append(URLEncoder.encode(pos.get(0), StandardCharsets.UTF_8));
+        if (pos.size() == 2) {
+            String[] rt = Main.repoTag(pos.get(1));
+            q.append("&repo=").append(URLEncoder.encode(rt[0], StandardCharsets.UTF_8))
+                    .append("&tag=").append(URLEncoder.encode(rt[1], StandardCharsets.UTF_8));
+        }
+        if (f.has("author")) {
+            q.append("&author=").append(URLEncoder.encode(f.get("author"), StandardCharsets.UTF_8));
+        }
+        if (f.has("message")) {
+            q.append("&comment=").append(URLEncoder.encode(f.get("message"), StandardCharsets.UTF_8));
+        }
+        for (String c : f.all("change")) {
+            q.append("&changes=").append(URLEncoder.encode(c, StandardCharsets.UTF_8));
+        }
+        if (f.has("pause") && !f.bool("pause")) {
+            q.append("&pause=0");
+        }
+        JsonNode r = api.json("POST", VERSION_PREFIX + "/commit" + q, null);
+        out.println(r.path("Id").asText());
         return 0;
     }
 }

@@ -51,6 +51,9 @@ public final class Main {
               rm        Remove one or more containers
               ps        List containers
               logs      Fetch the logs of a container
+              diff      Inspect changes to files or directories on a container's filesystem
+              export    Export a container's filesystem as a tar archive
+              commit    Create a new image from a container's changes
               inspect   Return low-level information on containers or images
               wait      Block until one or more containers stop, then print their exit codes
               attach    Attach local standard input, output, and error streams to a running container
@@ -109,6 +112,26 @@ public final class Main {
         }
         String command = argv.get(i);
         List<String> rest = argv.subList(i + 1, argv.size());
+        if (command.equals("container") && !rest.isEmpty()) {
+            // docker container <verb>
+            String verb = rest.get(0);
+            command = switch (verb) {
+                case "ls", "list" -> "ps";
+                case "remove" -> "rm";
+                default -> verb;
+            };
+            rest = rest.subList(1, rest.size());
+        } else if (command.equals("image") && !rest.isEmpty()) {
+            // docker image <verb>: the management form of the image commands
+            String verb = rest.get(0);
+            command = switch (verb) {
+                case "ls", "list" -> "images";
+                case "rm", "remove" -> "rmi";
+                case "prune" -> "image-prune";
+                default -> verb;
+            };
+            rest = rest.subList(1, rest.size());
+        }
         ApiClient api = new ApiClient(Path.of(host.substring("unix://".length())));
         ContainerCommands containers = new ContainerCommands(api, out, err);
         ImageCommands images = new ImageCommands(api, out, err);
@@ -123,6 +146,10 @@ public final class Main {
                 case "rm" -> containers.rm(new Flags(false).flag("-f", "--force").flag("-v", "--volumes").flag("-l", "--link").parse(rest));
                 case "wait" -> containers.waitFor(new Flags(false).parse(rest));
                 case "attach" -> containers.attach(new Flags(false).flag("--no-stdin").flag("--sig-proxy").option("--detach-keys").parse(rest));
+                case "commit" -> images.commit(new Flags(false).option("-a", "--author").option("-m", "--message")
+                        .option("-c", "--change").flag("-p", "--pause").parse(rest));
+                case "diff" -> containers.diff(new Flags(false).parse(rest));
+                case "export" -> containers.export(new Flags(false).option("-o", "--output").parse(rest));
                 case "logs" -> containers.logs(new Flags(false).flag("-f", "--follow").flag("-t", "--timestamps")
                         .flag("--details").option("-n", "--tail").option("--since").option("--until").parse(rest));
                 case "ps" -> containers.ps(new Flags(false).flag("-a", "--all").flag("-q", "--quiet").flag("--no-trunc")
@@ -137,6 +164,8 @@ public final class Main {
                         .option("--platform").parse(rest));
                 case "history" -> images.history(new Flags(false).flag("-H", "--human").flag("--no-trunc")
                         .flag("-q", "--quiet").option("--format").option("--platform").parse(rest));
+                case "image-prune" -> images.prune(new Flags(false).flag("-a", "--all").flag("-f", "--force")
+                        .option("--filter").parse(rest));
                 case "rmi" -> images.rmi(new Flags(false).flag("-f", "--force").flag("--no-prune").parse(rest));
                 case "inspect" -> inspect(api, new Flags(false).option("-f", "--format").option("--type").flag("-s", "--size").parse(rest), out, err);
                 case "version" -> version(api, new Flags(false).option("-f", "--format").parse(rest), out, err);

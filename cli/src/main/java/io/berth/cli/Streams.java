@@ -38,6 +38,29 @@ public final class Streams {
         }
     }
 
+    /**
+     * Writes {@code in} to {@code file} (under a temp name in the same directory, renamed into place when
+     * complete, so a failure never leaves half a file) or, when {@code file} is null, to {@code stdout}.
+     */
+    public static void toFileOrStdout(InputStream in, String file, OutputStream stdout) throws IOException {
+        if (file == null) {
+            in.transferTo(stdout);
+            stdout.flush();
+            return;
+        }
+        java.nio.file.Path target = java.nio.file.Path.of(file).toAbsolutePath();
+        java.nio.file.Path tmp = java.nio.file.Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            try (OutputStream o = java.nio.file.Files.newOutputStream(tmp)) {
+                in.transferTo(o);
+            }
+            java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
+        }
+    }
+
     public static void copy(InputStream in, OutputStream out) throws IOException {
         byte[] buf = new byte[32 * 1024];
         for (int n; (n = in.read(buf)) > 0; ) {

@@ -58,6 +58,8 @@ public final class ContainerRoutes {
         r.post("/containers/{id}/attach", this::attach);
         r.post("/containers/{id}/resize", this::resize);
         r.get("/containers/{id}/logs", this::logs);
+        r.get("/containers/{id}/changes", this::changes);
+        r.get("/containers/{id}/export", this::export);
     }
 
     Container find(String idOrName) {
@@ -179,6 +181,43 @@ public final class ContainerRoutes {
     private void inspect(ApiCall call) {
         Container c = find(call.param("id"));
         call.json(200, DockerViews.containerInspect(c, imageConfig(c), engine.paths(), now()));
+    }
+
+    /** docker diff: the read-write layer's changes; null when there are none, as dockerd answers. */
+    private void changes(ApiCall call) {
+        Container c = find(call.param("id"));
+        engine.blocking(() -> engine.drivers().storage().containerChanges(c.id())).onSuccess(changes -> {
+            if (changes.isEmpty()) {
+                call.json(200, null);
+                return;
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode out = JSON.createArrayNode();
+            for (io.berth.plugin.storage.Change change : changes) {
+                out.addObject().put("Path", change.path()).put("Kind", change.kind().apiValue);
+            }
+            call.json(200, out);
+        }).onFailure(call::fail);
+    }
+
+    /** docker export: the container's whole filesystem as a tar. */
+    private void export(ApiCall call) {
+        Container c = find(call.param("id"));
+        Path tar = engine.paths().tmp().resolve("export-" + c.shortId() + "-" + Journal.newCorrelationId() + ".tar");
+        engine.blocking(() -> {
+            try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tar), 1 << 16)) {
+                engine.drivers().storage().exportContainerRootfs(c.id(), out);
+            }
+            return null;
+        }).compose(v -> {
+            call.response().putHeader("Content-Type", "application/x-tar");
+            return call.response().sendFile(tar.toString());
+        }).onComplete(r -> engine.blocking(() -> Files.deleteIfExists(tar))).onFailure(err -> {
+            if (!call.response().headWritten()) {
+                call.fail(err);
+            } else {
+                call.response().reset();
+            }
+        });
     }
 
     private void list(ApiCall call) {

@@ -83,6 +83,12 @@ public final class DockerViews {
         if (!host.has("NetworkMode") || host.path("NetworkMode").asText("").isEmpty()) {
             host.put("NetworkMode", "default");
         }
+        if (host.path("LogConfig").path("Type").asText("").isEmpty()) {
+            // Docker fills in the daemon's driver; docker-py's containers.run() reads it to pick logs or not
+            ObjectNode logConfig = host.putObject("LogConfig");
+            logConfig.put("Type", "json-file");
+            logConfig.putObject("Config");
+        }
         o.set("HostConfig", host);
         ObjectNode driver = o.putObject("GraphDriver");
         driver.put("Name", c.storageDriver());

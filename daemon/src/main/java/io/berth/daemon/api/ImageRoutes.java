@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.daemon.command.Command;
 import io.berth.daemon.command.Journal;
 import io.berth.daemon.image.ImageArchiveWriter;
+import io.berth.daemon.image.ImageCommitter;
 import io.berth.daemon.image.ImageImporter;
 import io.berth.daemon.image.ImageLoader;
 import io.berth.daemon.state.EngineState;
@@ -41,6 +42,8 @@ public final class ImageRoutes {
         r.get("/images/get", call -> save(call, call.request().params().getAll("names")));
         r.get("/images/{name*}/get", call -> save(call, List.of(call.param("name"))));
         r.post("/images/load", this::load);
+        r.post("/images/prune", this::prune);
+        r.post("/commit", this::commit);
         r.post("/images/{name*}/tag", this::tag);
         r.delete("/images/{name*}", this::remove);
     }
@@ -269,6 +272,114 @@ public final class ImageRoutes {
                     }
                     call.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(out.toString());
                 })
+                .onFailure(call::fail);
+    }
+
+    // ---- POST /images/prune: docker image prune [-a] [--filter until=|label=] -----------------------
+
+    private void prune(ApiCall call) {
+        Filters filters = call.filters();
+        filters.allow("dangling", "label", "until");
+        boolean danglingOnly = !filters.has("dangling")
+                || filters.get("dangling").stream().anyMatch(v -> v.equals("true") || v.equals("1"));
+        long untilNanos = filters.has("until") ? Times.filterTime(filters.get("until").get(0), System.currentTimeMillis() * 1_000_000L)
+                : Long.MAX_VALUE;
+        List<String> candidates = new ArrayList<>();
+        for (Image image : engine.state().images()) {
+            java.util.Map<String, String> labels = new java.util.HashMap<>();
+            image.runConfig().path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+            if ((danglingOnly && !image.tags().isEmpty()) || image.createdNanos() >= untilNanos
+                    || !filters.matchLabels(labels)) {
+                continue;
+            }
+            candidates.add(image.id());
+        }
+        java.util.Map<String, Long> layerSizes = new java.util.HashMap<>();
+        engine.state().layers().forEach(l -> layerSizes.put(l.chainId(), l.size()));
+        java.util.Map<String, List<String>> candidateLayers = new java.util.HashMap<>();
+        candidates.forEach(id -> candidateLayers.put(id, engine.state().image(id).map(Image::layers).orElse(List.of())));
+        engine.send(new Command.PruneImages(candidates), call.caller(), Journal.newCorrelationId())
+                .onSuccess(r -> {
+                    ObjectNode out = JSON.createObjectNode();
+                    if (r.value() instanceof List<?> items && !items.isEmpty()) {
+                        ArrayNode deleted = out.putArray("ImagesDeleted");
+                        items.forEach(item -> deleted.add(JSON.valueToTree(item)));
+                    } else {
+                        out.putNull("ImagesDeleted");
+                    }
+                    // reclaimed: the layers of deleted images that no remaining image uses
+                    java.util.Set<String> stillUsed = new java.util.HashSet<>();
+                    engine.state().images().forEach(i -> stillUsed.addAll(i.layers()));
+                    java.util.Set<String> freed = new java.util.HashSet<>();
+                    candidateLayers.forEach((id, layers) -> {
+                        if (engine.state().image(id).isEmpty()) {
+                            layers.stream().filter(l -> !stillUsed.contains(l)).forEach(freed::add);
+                        }
+                    });
+                    long reclaimed = freed.stream().mapToLong(l -> layerSizes.getOrDefault(l, 0L)).sum();
+                    out.put("SpaceReclaimed", reclaimed);
+                    call.json(200, out);
+                })
+                .onFailure(call::fail);
+    }
+
+    // ---- POST /commit: docker commit --------------------------------------------------------------
+
+    private void commit(ApiCall call) {
+        String containerName = call.query("container", "");
+        io.berth.daemon.state.Container c;
+        try {
+            c = engine.state().findContainer(containerName)
+                    .orElseThrow(() -> ApiException.noSuchContainer(containerName));
+        } catch (EngineState.AmbiguousException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+        Image image = engine.state().image(c.imageId()).orElseThrow(() -> ApiException.conflict(
+                "the image of container " + c.shortId() + " was deleted; it cannot be committed"));
+        List<String> tags = new ArrayList<>();
+        String repo = call.query("repo", "");
+        if (!repo.isEmpty()) {
+            String[] repoTag = repoAndTag(repo, call.query("tag", ""));
+            String error = ImageReference.validate(repoTag[0], repoTag[1]);
+            if (error != null) {
+                throw ApiException.invalid(error);
+            }
+            tags.add(ImageReference.normalize(repoTag[0] + ":" + (repoTag[1].isEmpty() ? "latest" : repoTag[1])));
+        }
+        boolean pause = call.bool("pause", true) && c.running();
+        List<String> changes = call.request().params().getAll("changes");
+        String comment = call.query("comment", "");
+        String author = call.query("author", "");
+        JsonNode imageConfig = image.runConfig();
+        String createdBy = String.join(" ", io.berth.daemon.runtime.ContainerSpecs.command(c.config(), imageConfig));
+        ImageCommitter committer = new ImageCommitter(engine.state(), engine.drivers().storage(), engine.images(),
+                engine.paths().tmp());
+        call.jsonBody().compose(body -> {
+            ObjectNode runConfig = DockerViews.containerConfig(c, imageConfig);
+            if (body instanceof ObjectNode overrides) {
+                CreateBodyTypes.check(overrides);
+                overrides.fields().forEachRemaining(e -> {
+                    if (!e.getValue().isNull()) {
+                        runConfig.set(e.getKey(), e.getValue());
+                    }
+                });
+            }
+            ImageCommitter.Request request = new ImageCommitter.Request(c.id(), image, runConfig, changes, comment,
+                    author, createdBy, tags);
+            return engine.blocking(() -> {
+                if (pause) {
+                    engine.drivers().isolation().freeze(c.id(), true);
+                }
+                try {
+                    return committer.commit(request, System.currentTimeMillis() * 1_000_000L);
+                } finally {
+                    if (pause) {
+                        engine.drivers().isolation().freeze(c.id(), false);
+                    }
+                }
+            });
+        }).compose(cmd -> engine.send(cmd, call.caller(), Journal.newCorrelationId()).map(r -> cmd.imageId()))
+                .onSuccess(id -> call.json(201, JSON.createObjectNode().put("Id", id)))
                 .onFailure(call::fail);
     }
 }

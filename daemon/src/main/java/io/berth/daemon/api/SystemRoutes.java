@@ -30,13 +30,12 @@ public final class SystemRoutes {
         // Docker endpoints that later issues implement: say so instead of pretending
         for (String[] e : List.of(
                 new String[] {"GET", "/events"}, new String[] {"GET", "/system/df"},
-                new String[] {"POST", "/build"}, new String[] {"POST", "/commit"},
-                new String[] {"POST", "/containers/prune"}, new String[] {"POST", "/images/prune"},
+                new String[] {"POST", "/build"},
+                new String[] {"POST", "/containers/prune"},
                 new String[] {"POST", "/images/{name*}/push"}, new String[] {"POST", "/auth"},
                 new String[] {"POST", "/containers/{id}/exec"}, new String[] {"POST", "/exec/{id}/start"},
                 new String[] {"POST", "/exec/{id}/resize"}, new String[] {"GET", "/exec/{id}/json"},
                 new String[] {"GET", "/containers/{id}/top"}, new String[] {"GET", "/containers/{id}/stats"},
-                new String[] {"GET", "/containers/{id}/changes"}, new String[] {"GET", "/containers/{id}/export"},
                 new String[] {"GET", "/containers/{id}/archive"}, new String[] {"PUT", "/containers/{id}/archive"},
                 new String[] {"HEAD", "/containers/{id}/archive"}, new String[] {"POST", "/containers/{id}/pause"},
                 new String[] {"POST", "/containers/{id}/unpause"}, new String[] {"POST", "/containers/{id}/rename"},

@@ -81,4 +81,29 @@ public final class Times {
             }
         }
     }
+
+    private static final java.util.regex.Pattern GO_DURATION =
+            java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(h|m|s|ms)");
+
+    /**
+     * A time in a filter (until=, since=): a Go duration such as "24h" or "1h30m" counts back from
+     * {@code nowNanos}; otherwise as {@link #parseUnixNanos}.
+     */
+    public static long filterTime(String value, long nowNanos) {
+        if (value != null && value.matches("(\\d+(\\.\\d+)?(h|m|s|ms))+")) {
+            java.util.regex.Matcher m = GO_DURATION.matcher(value);
+            double nanos = 0;
+            while (m.find()) {
+                double n = Double.parseDouble(m.group(1));
+                nanos += switch (m.group(2)) {
+                    case "h" -> n * 3600e9;
+                    case "m" -> n * 60e9;
+                    case "s" -> n * 1e9;
+                    default -> n * 1e6;
+                };
+            }
+            return nowNanos - (long) nanos;
+        }
+        return parseUnixNanos(value, Long.MAX_VALUE);
+    }
 }

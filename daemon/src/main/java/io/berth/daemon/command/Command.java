@@ -48,6 +48,12 @@ public sealed interface Command {
     /** docker rmi: untag {@code reference}, and delete the image when nothing names or uses it. */
     record RemoveImage(String nameOrId, boolean force, boolean noPrune) implements Command {}
 
+    /**
+     * docker image prune: delete the {@code candidates} (ids the caller's filters chose) that no
+     * container uses, untagging them first; the result is Docker's ImagesDeleted report.
+     */
+    record PruneImages(List<String> candidates) implements Command {}
+
     record RecordLayerRemoved(String chainId) implements Command {}
 
     /** A state-changing call that was refused before it reached a decision (bad JSON, bad parameters). */

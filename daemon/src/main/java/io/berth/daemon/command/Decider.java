@@ -87,6 +87,8 @@ public final class Decider {
             return new Decision(tag(state, c.imageId(), c.reference()), null);
         } else if (command instanceof RemoveImage c) {
             return removeImage(state, c);
+        } else if (command instanceof PruneImages c) {
+            return pruneImages(state, c);
         } else if (command instanceof RecordLayerRemoved c) {
             return state.layer(c.chainId()).isPresent() ? Decision.of(new LayerRemoved(c.chainId())) : Decision.none();
         } else if (command instanceof RecordRejection c) {
@@ -140,6 +142,24 @@ public final class Decider {
     }
 
     /** docker rmi, with moby's rules for references, ids, users of the image and force. */
+    private static Decision pruneImages(EngineState state, PruneImages c) {
+        List<Event> events = new ArrayList<>();
+        List<Map<String, String>> report = new ArrayList<>();
+        for (String id : c.candidates()) {
+            Optional<Image> image = state.image(id);
+            if (image.isEmpty() || !state.containersUsing(id).isEmpty()) {
+                continue; // gone, or a container was created from it since the caller looked
+            }
+            for (String tag : image.get().tags().stream().sorted().toList()) {
+                events.add(new ImageUntagged(id, tag));
+                report.add(Map.of("Untagged", tag));
+            }
+            events.add(new ImageDeleted(id));
+            report.add(Map.of("Deleted", id));
+        }
+        return new Decision(events, report);
+    }
+
     private static Decision removeImage(EngineState state, RemoveImage c) {
         Optional<Image> found;
         try {

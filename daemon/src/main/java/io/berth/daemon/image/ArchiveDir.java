@@ -41,7 +41,7 @@ final class ArchiveDir {
         Set<String> seen = new HashSet<>();
         try (TarArchiveInputStream in = new TarArchiveInputStream(tar, StandardCharsets.UTF_8.name())) {
             TarArchiveEntry e;
-            while ((e = in.getNextEntry()) != null) {
+            while ((e = next(in)) != null) {
                 String name = clean(e.getName());
                 if (name.isEmpty()) {
                     continue;
@@ -58,7 +58,7 @@ final class ArchiveDir {
                     Files.createDirectories(target.getParent());
                     try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
                             StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                        in.transferTo(out);
+                        copy(in, out);
                     }
                 } else {
                     throw invalid(e.getName() + ": unsupported entry type in an image archive");
@@ -68,6 +68,37 @@ final class ArchiveDir {
             throw invalid("malformed tar: " + e.getMessage());
         }
         return dir;
+    }
+
+    /** The next entry; an archive that cannot be read (corrupt, cut short, a broken gzip stream) is the client's error. */
+    private static TarArchiveEntry next(TarArchiveInputStream in) {
+        try {
+            return in.getNextEntry();
+        } catch (IOException e) {
+            throw unreadable(e);
+        }
+    }
+
+    /** Copies an entry's bytes: read errors are the archive's (400), write errors the daemon's. */
+    private static void copy(InputStream in, OutputStream out) throws IOException {
+        byte[] buffer = new byte[1 << 16];
+        while (true) {
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (IOException e) {
+                throw unreadable(e);
+            }
+            if (n < 0) {
+                return;
+            }
+            out.write(buffer, 0, n);
+        }
+    }
+
+    private static ApiException unreadable(IOException e) {
+        return invalid(e instanceof java.io.EOFException ? "unexpected end of the archive (truncated?)"
+                : "unreadable tar: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
     }
 
     boolean exists(String name) {

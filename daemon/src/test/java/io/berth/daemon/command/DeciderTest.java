@@ -43,6 +43,17 @@ class DeciderTest {
     }
 
     @Test
+    void pruneDeletesOnlyUnusedCandidatesAndUntagsThemFirst() {
+        String other = "sha256:" + "d".repeat(64);
+        apply(new RegisterImage(other, "{}", List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", List.of("tool:1", "tool:2")));
+        create(C1, "web"); // uses IMAGE
+        Decision d = apply(new Command.PruneImages(List.of(IMAGE, other, "sha256:" + "e".repeat(64))));
+        assertEquals(List.of(Map.of("Untagged", "tool:1"), Map.of("Untagged", "tool:2"), Map.of("Deleted", other)), d.value());
+        assertTrue(state.image(other).isEmpty());
+        assertTrue(state.image(IMAGE).isPresent(), "an image a container uses is never pruned");
+    }
+
+    @Test
     void namesAreUnique() {
         create(C1, "web");
         ApiException e = assertThrows(ApiException.class, () -> create("2".repeat(64), "web"));

@@ -56,6 +56,13 @@ public interface IsolationBackend extends ExtensionPoint {
     boolean signal(String containerId, int signal) throws IOException;
 
     /**
+     * Freezes ({@code frozen}) or thaws every process of a running container: {@code docker pause},
+     * and {@code docker commit} while it copies the read-write layer. Fails for a container with no
+     * processes here.
+     */
+    void freeze(String containerId, boolean frozen) throws IOException;
+
+    /**
      * Frees what the container held once its process is gone: cgroups, monitor files. The exit status is
      * read by {@link #inspect} before this is called. Idempotent.
      */

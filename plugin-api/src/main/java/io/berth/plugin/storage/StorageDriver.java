@@ -76,6 +76,22 @@ public interface StorageDriver extends ExtensionPoint {
     /** Removes the container's init and read-write layers. Removing a missing one is not an error. */
     void removeContainerLayers(String containerId) throws IOException;
 
+    /**
+     * What the container changed on top of its image ({@code docker diff}), sorted by path. The init
+     * layer's entries are not changes.
+     */
+    List<Change> containerChanges(String containerId) throws IOException;
+
+    /**
+     * Writes the container's changes as an uncompressed layer tar in Docker's format (deletions as
+     * {@code .wh.} files): the new layer of {@code docker commit}. Never holds the init layer's entries
+     * (hosts, hostname, resolv.conf and the mount points). May be called while the container runs.
+     */
+    void exportContainerChanges(String containerId, OutputStream tar) throws IOException;
+
+    /** Writes the container's whole root filesystem as it sees it, as a tar ({@code docker export}). */
+    void exportContainerRootfs(String containerId, OutputStream tar) throws IOException;
+
     /** Bytes used by the container's read-write layer. */
     long containerLayerSize(String containerId) throws IOException;
 

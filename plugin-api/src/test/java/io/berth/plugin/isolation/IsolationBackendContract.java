@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import java.io.IOException;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.berth.plugin.DriverContext;
@@ -170,6 +171,35 @@ public abstract class IsolationBackendContract {
         assertTrue(backend.signal(id, 9));
         assertEquals(137, awaitExit(id).exitCode());
         assertFalse(backend.signal(id, 9), "no signal for a process that is gone");
+    }
+
+    @Test
+    void aFrozenContainerGetsNoCpuUntilThawed() throws Exception {
+        String id = newId();
+        StartedProcess p = backend.start(spec(id, "sh", "-c", "while :; do :; done"), IsolationBackendContract::noAttach);
+        try {
+            Thread.sleep(200);
+            backend.freeze(id, true);
+            Thread.sleep(50);
+            long frozenAt = cpuTicks(p.pid());
+            Thread.sleep(400);
+            assertTrue(cpuTicks(p.pid()) - frozenAt <= 1, "a frozen process does not run");
+            backend.freeze(id, false);
+            Thread.sleep(400);
+            assertTrue(cpuTicks(p.pid()) - frozenAt >= 10, "a thawed process runs again");
+        } finally {
+            backend.freeze(id, false);
+            backend.signal(id, 9);
+            awaitExit(id);
+        }
+        assertThrows(IOException.class, () -> backend.freeze(String.format("%064x", 43), true));
+    }
+
+    /** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+    private static long cpuTicks(int pid) throws IOException {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     @Test

@@ -385,6 +385,64 @@ public abstract class StorageDriverContract {
     }
 
     @Test
+    void changesAreListedExportedAsALayerAndCommittable() throws IOException {
+        apply(BASE, null, baseLayer());
+        apply(CHILD, BASE, childLayer());
+        driver.createContainerLayers("c1", List.of(BASE, CHILD), INIT);
+        Path mnt = mount(driver.rootfs("c1"));
+        try {
+            Files.writeString(mnt.resolve("hello.txt"), "hello");
+            Files.delete(mnt.resolve("etc/hostname"));
+            Files.writeString(mnt.resolve("etc/passwd"), "changed!");
+            Files.createDirectories(mnt.resolve("opt/new/deep"));
+            Files.writeString(mnt.resolve("opt/new/deep/f"), "f");
+            deleteTree(mnt.resolve("opt/keep"));
+        } finally {
+            umount(mnt);
+        }
+        List<String> listed = new java.util.ArrayList<>();
+        driver.containerChanges("c1").forEach(c -> listed.add(c.kind().letter + " " + c.path()));
+        assertEquals(List.of("C /etc", "D /etc/hostname", "C /etc/passwd", "A /hello.txt", "C /opt", "D /opt/keep",
+                "A /opt/new", "A /opt/new/deep", "A /opt/new/deep/f"), listed, "init entries are not changes");
+
+        // the changes as a layer: applied on the image, they give what the container saw (and no init entries)
+        java.io.ByteArrayOutputStream layer = new java.io.ByteArrayOutputStream();
+        driver.exportContainerChanges("c1", layer);
+        apply("commit1", CHILD, layer.toByteArray());
+        driver.createContainerLayers("c3", List.of(BASE, CHILD, "commit1"), List.of());
+        Path committed = mount(driver.rootfs("c3"));
+        try {
+            Map<String, String> t = tree(committed);
+            assertEquals("f 644 0:0 hello", t.get("hello.txt"));
+            assertEquals("f 644 0:0 changed!", t.get("etc/passwd"));
+            assertEquals("f 644 0:0 f", t.get("opt/new/deep/f"));
+            assertFalse(t.containsKey("etc/hostname"));
+            assertFalse(t.containsKey("opt/keep"));
+            assertFalse(t.containsKey("etc/hosts") || t.containsKey(".dockerenv") || t.containsKey("proc"),
+                    "the init layer never reaches a committed layer: " + t.keySet());
+            assertEquals("f 755 0:0 #!sh", t.get("bin/sh"));
+        } finally {
+            umount(committed);
+        }
+
+        // the whole filesystem as the container sees it
+        java.io.ByteArrayOutputStream rootfs = new java.io.ByteArrayOutputStream();
+        driver.exportContainerRootfs("c1", rootfs);
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream in =
+                     new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+                             new ByteArrayInputStream(rootfs.toByteArray()))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                names.add(e.getName());
+            }
+        }
+        assertTrue(names.containsAll(List.of("hello.txt", "etc/passwd", "etc/hosts", "bin/sh", "opt/new/deep/f")), names.toString());
+        assertFalse(names.contains("etc/hostname") || names.contains("opt/keep/"), names.toString());
+        driver.removeContainerLayers("c1");
+        driver.removeContainerLayers("c3");
+    }
+
+    @Test
     void containerOnMissingLayerFails() throws IOException {
         apply(BASE, null, baseLayer());
         assertThrows(IOException.class, () -> driver.createContainerLayers("c1", List.of(BASE, "nope"), INIT));

@@ -348,6 +348,15 @@ public class NamespacesBackend implements IsolationBackend {
     }
 
     @Override
+    public void freeze(String containerId, boolean frozen) throws IOException {
+        Cgroups.CgroupSet cg = cgroups().find(cgroupParent, containerId);
+        if (cg == null) {
+            throw new IOException("container " + containerId + " has no cgroup here");
+        }
+        cg.freeze(frozen);
+    }
+
+    @Override
     public void release(String containerId) throws IOException {
         Path dir = stateDir(containerId);
         PidFile mon = PidFile.read(dir.resolve("monitor.pid"));

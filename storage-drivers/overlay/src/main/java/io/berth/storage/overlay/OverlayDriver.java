@@ -5,7 +5,10 @@ import io.berth.plugin.DriverStatus;
 import io.berth.plugin.storage.InitEntry;
 import io.berth.plugin.storage.RootfsMount;
 import io.berth.plugin.storage.StorageDriver;
+import io.berth.plugin.storage.Change;
 import io.berth.storage.common.DriverDirs;
+import io.berth.storage.common.FsChanges;
+import io.berth.storage.common.TreeTar;
 import io.berth.storage.common.FsTrees;
 import io.berth.storage.common.InitLayers;
 import io.berth.storage.common.LayerTarReader;
@@ -76,7 +79,8 @@ public class OverlayDriver implements StorageDriver {
         Files.createDirectories(containers);
         Files.createDirectories(links);
         for (Path p : FsTrees.children(home)) {
-            if (p.getFileName().toString().startsWith(DriverDirs.TEMP_PREFIX + "probe")) {
+            String n = p.getFileName().toString();
+            if (n.startsWith(DriverDirs.TEMP_PREFIX + "probe") || n.startsWith(DriverDirs.TEMP_PREFIX + "export")) {
                 try {
                     Libc.umount2(p.resolve("merged"), Libc.MNT_DETACH);
                 } catch (IOException notMounted) {
@@ -298,6 +302,56 @@ public class OverlayDriver implements StorageDriver {
         DriverDirs.removeAtomically(dir);
         if (link != null) {
             Files.deleteIfExists(links.resolve(link));
+        }
+    }
+
+    @Override
+    public List<Change> containerChanges(String containerId) throws IOException {
+        return changeSet(containerId).changes();
+    }
+
+    @Override
+    public void exportContainerChanges(String containerId, OutputStream tar) throws IOException {
+        FsChanges.writeLayer(changeSet(containerId), tar);
+    }
+
+    /** The upper dir over the init layer and the image layers (lower in the overlay sense). */
+    private FsChanges.ChangeSet changeSet(String containerId) throws IOException {
+        Path dir = containers.resolve(DriverDirs.checkId(containerId));
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.NoSuchFileException("overlay: no layers for container " + containerId);
+        }
+        List<Path> lowers = new ArrayList<>();
+        for (String shortName : Files.readString(dir.resolve("lower")).trim().split(":")) {
+            lowers.add(links.resolve(shortName).toRealPath());
+        }
+        return FsChanges.overlay(dir.resolve("diff"), lowers);
+    }
+
+    /**
+     * Mounts the container's layers read-only (its upper dir as the top lower dir) at a temp mount point
+     * in the driver's home and writes the tree; a crash leaves a {@code .tmp-export} dir that init unmounts.
+     */
+    @Override
+    public void exportContainerRootfs(String containerId, OutputStream tar) throws IOException {
+        Path dir = containers.resolve(DriverDirs.checkId(containerId));
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.NoSuchFileException("overlay: no layers for container " + containerId);
+        }
+        StringBuilder lowerdir = new StringBuilder("lowerdir=").append(dir.resolve("diff"));
+        for (String shortName : Files.readString(dir.resolve("lower")).trim().split(":")) {
+            lowerdir.append(':').append(links.resolve(shortName));
+        }
+        Path mnt = Files.createDirectory(DriverDirs.tempFor(home, "export"));
+        try {
+            Libc.mount("overlay", mnt, "overlay", Libc.MS_RDONLY, lowerdir.toString());
+            try {
+                TreeTar.writeTree(mnt, tar);
+            } finally {
+                Libc.umount2(mnt, Libc.MNT_DETACH);
+            }
+        } finally {
+            Files.deleteIfExists(mnt);
         }
     }
 

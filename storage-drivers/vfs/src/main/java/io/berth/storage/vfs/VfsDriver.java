@@ -5,7 +5,10 @@ import io.berth.plugin.DriverStatus;
 import io.berth.plugin.storage.InitEntry;
 import io.berth.plugin.storage.RootfsMount;
 import io.berth.plugin.storage.StorageDriver;
+import io.berth.plugin.storage.Change;
 import io.berth.storage.common.DriverDirs;
+import io.berth.storage.common.FsChanges;
+import io.berth.storage.common.TreeTar;
 import io.berth.storage.common.FsTrees;
 import io.berth.storage.common.InitLayers;
 import io.berth.storage.common.LayerTarReader;
@@ -157,6 +160,46 @@ public class VfsDriver implements StorageDriver {
             FsTrees.deleteTree(tmp);
             throw e;
         }
+    }
+
+    @Override
+    public List<Change> containerChanges(String containerId) throws IOException {
+        return changeSet(containerId).changes();
+    }
+
+    @Override
+    public void exportContainerChanges(String containerId, OutputStream tar) throws IOException {
+        FsChanges.writeLayer(changeSet(containerId), tar);
+    }
+
+    /**
+     * The naive diff of the container's copy against its top image layer. The init layer's files are
+     * skipped, and so are its directories the image lacks (mount points such as /proc and /dev).
+     */
+    private FsChanges.ChangeSet changeSet(String containerId) throws IOException {
+        Path dir = existingContainer(containerId);
+        String top = Files.readString(dir.resolve("top")).trim();
+        Path base = top.isEmpty() ? null : layers.resolve(top).resolve("root");
+        Path init = dir.resolve("init");
+        java.util.Set<String> ignored = new java.util.HashSet<>();
+        try (java.util.stream.Stream<Path> walk = Files.walk(init)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                String rel = init.relativize(p).toString();
+                if (rel.isEmpty()) {
+                    continue;
+                }
+                boolean isDir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+                if (!isDir || base == null || !Files.isDirectory(base.resolve(rel), LinkOption.NOFOLLOW_LINKS)) {
+                    ignored.add(rel);
+                }
+            }
+        }
+        return FsChanges.compare(dir.resolve("rootfs"), base, ignored);
+    }
+
+    @Override
+    public void exportContainerRootfs(String containerId, OutputStream tar) throws IOException {
+        TreeTar.writeTree(existingContainer(containerId).resolve("rootfs"), tar);
     }
 
     @Override
