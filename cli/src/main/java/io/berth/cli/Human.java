@@ -39,13 +39,18 @@ public final class Human {
 
     /** Decimal units with three significant digits, as docker images shows sizes. */
     public static String size(double bytes) {
+        return size(bytes, 3);
+    }
+
+    /** With {@code digits} significant digits: 3 as docker images prints sizes, 4 as docker system df does. */
+    public static String size(double bytes, int digits) {
         String[] units = {"B", "kB", "MB", "GB", "TB", "PB"};
         int i = 0;
         while (bytes >= 1000 && i < units.length - 1) {
             bytes /= 1000;
             i++;
         }
-        String n = new java.math.BigDecimal(bytes).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+        String n = new java.math.BigDecimal(bytes).round(new java.math.MathContext(digits)).stripTrailingZeros().toPlainString();
         return n + units[i];
     }
 

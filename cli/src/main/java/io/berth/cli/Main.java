@@ -112,7 +112,10 @@ public final class Main {
         }
         String command = argv.get(i);
         List<String> rest = argv.subList(i + 1, argv.size());
-        if (command.equals("container") && !rest.isEmpty()) {
+        if (command.equals("system") && !rest.isEmpty()) {
+            command = "system-" + rest.get(0); // docker system df / info
+            rest = rest.subList(1, rest.size());
+        } else if (command.equals("container") && !rest.isEmpty()) {
             // docker container <verb>
             String verb = rest.get(0);
             command = switch (verb) {
@@ -169,6 +172,8 @@ public final class Main {
                 case "rmi" -> images.rmi(new Flags(false).flag("-f", "--force").flag("--no-prune").parse(rest));
                 case "inspect" -> inspect(api, new Flags(false).option("-f", "--format").option("--type").flag("-s", "--size").parse(rest), out, err);
                 case "version" -> version(api, new Flags(false).option("-f", "--format").parse(rest), out, err);
+                case "system-df" -> diskUsage(api, new Flags(false).flag("-v", "--verbose").option("--format").parse(rest), out);
+                case "system-info" -> info(api, new Flags(false).option("-f", "--format").parse(rest), out);
                 case "info" -> info(api, new Flags(false).option("-f", "--format").parse(rest), out);
                 default -> {
                     err.println("berth: '" + command + "' is not a berth command.\nSee 'berth --help'");
@@ -316,6 +321,87 @@ public final class Main {
         out.println("  OS/Arch:          " + v.path("Os").asText() + "/" + v.path("Arch").asText());
         out.println("  Kernel version:   " + v.path("KernelVersion").asText());
         return 0;
+    }
+
+    /** docker system df [-v]: what images, containers, volumes and the build cache take, from the daemon's state. */
+    private static int diskUsage(ApiClient api, Flags f, PrintStream out) throws Exception {
+        JsonNode df = api.json("GET", VERSION_PREFIX + "/system/df", null);
+        long layers = df.path("LayersSize").asLong();
+        int activeImages = 0;
+        long activeImageBytes = 0;
+        for (JsonNode i : df.path("Images")) {
+            if (i.path("Containers").asInt() > 0) {
+                activeImages++;
+                activeImageBytes += i.path("Size").asLong() - i.path("SharedSize").asLong(0);
+            }
+        }
+        long reclaimImages = Math.max(0, layers - activeImageBytes);
+        long rw = 0;
+        long reclaimRw = 0;
+        int running = 0;
+        for (JsonNode c : df.path("Containers")) {
+            rw += c.path("SizeRw").asLong();
+            if ("running".equals(c.path("State").asText())) {
+                running++;
+            } else {
+                reclaimRw += c.path("SizeRw").asLong();
+            }
+        }
+        Table t = new Table("TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
+        t.row("Images", Integer.toString(df.path("Images").size()), Integer.toString(activeImages), Human.size(layers, 4),
+                Human.size(reclaimImages, 4) + percent(reclaimImages, layers));
+        t.row("Containers", Integer.toString(df.path("Containers").size()), Integer.toString(running), Human.size(rw, 4),
+                Human.size(reclaimRw, 4) + percent(reclaimRw, rw));
+        t.row("Local Volumes", Integer.toString(df.path("Volumes").size()), "0", "0B", "0B");
+        t.row("Build Cache", Integer.toString(df.path("BuildCache").size()), "0", "0B", "0B");
+        t.print(out);
+        if (f.bool("verbose")) {
+            out.println();
+            out.println("Images space usage:");
+            out.println();
+            Table images = new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS");
+            long now = java.time.Instant.now().getEpochSecond();
+            for (JsonNode i : df.path("Images")) {
+                String id = i.path("Id").asText().replaceFirst("^sha256:", "").substring(0, 12);
+                String created = Human.duration(java.time.Duration.ofSeconds(Math.max(0, now - i.path("Created").asLong()))) + " ago";
+                long size = i.path("Size").asLong();
+                long shared = i.path("SharedSize").asLong();
+                List<String> tags = new ArrayList<>();
+                i.path("RepoTags").forEach(x -> tags.add(x.asText()));
+                if (tags.isEmpty()) {
+                    tags.add("<none>:<none>");
+                }
+                for (String tag : tags) {
+                    String[] rt = repoTag(tag);
+                    images.row(rt[0], rt[1], id, created, Human.size(size), Human.size(shared, 4), Human.size(size - shared, 4),
+                            Integer.toString(i.path("Containers").asInt()));
+                }
+            }
+            images.print(out);
+            out.println();
+            out.println("Containers space usage:");
+            out.println();
+            Table containers = new Table("CONTAINER ID", "IMAGE", "COMMAND", "LOCAL VOLUMES", "SIZE", "CREATED", "STATUS", "NAMES");
+            for (JsonNode c : df.path("Containers")) {
+                String created = Human.duration(java.time.Duration.ofSeconds(Math.max(0, now - c.path("Created").asLong()))) + " ago";
+                String name = c.path("Names").path(0).asText().replaceFirst("^/", "");
+                containers.row(c.path("Id").asText().substring(0, 12), c.path("Image").asText(),
+                        "\"" + c.path("Command").asText() + "\"", "0", Human.size(c.path("SizeRw").asDouble()), created,
+                        c.path("Status").asText(), name);
+            }
+            containers.print(out);
+            out.println();
+            out.println("Local Volumes space usage:");
+            out.println();
+            new Table("VOLUME NAME", "LINKS", "SIZE").print(out);
+            out.println();
+            out.println("Build cache usage: 0B");
+        }
+        return 0;
+    }
+
+    private static String percent(long part, long whole) {
+        return whole <= 0 ? "" : " (" + Math.round(part * 100.0 / whole) + "%)";
     }
 
     private static int info(ApiClient api, Flags f, PrintStream out) throws Exception {

@@ -27,9 +27,10 @@ public final class SystemRoutes {
         r.head("/_ping", this::ping);
         r.get("/version", this::version);
         r.get("/info", this::info);
+        r.get("/system/df", this::diskUsage);
         // Docker endpoints that later issues implement: say so instead of pretending
         for (String[] e : List.of(
-                new String[] {"GET", "/events"}, new String[] {"GET", "/system/df"},
+                new String[] {"GET", "/events"},
                 new String[] {"POST", "/build"},
                 new String[] {"POST", "/containers/prune"},
                 new String[] {"POST", "/images/{name*}/push"}, new String[] {"POST", "/auth"},
@@ -104,6 +105,43 @@ public final class SystemRoutes {
         o.put("KernelVersion", kernel());
         o.put("BuildTime", "");
         call.json(200, o);
+    }
+
+    /**
+     * docker system df: from the projection alone (layer sizes recorded when layers were created,
+     * read-write layer sizes when containers exited), never by walking the disk.
+     */
+    private void diskUsage(ApiCall call) {
+        io.berth.daemon.state.EngineState state = engine.state();
+        java.util.Map<String, Integer> layerUsers = new java.util.HashMap<>();
+        for (io.berth.daemon.state.Image image : state.images()) {
+            image.layers().forEach(l -> layerUsers.merge(l, 1, Integer::sum));
+        }
+        java.util.Map<String, Long> layerSizes = new java.util.HashMap<>();
+        state.layers().forEach(l -> layerSizes.put(l.chainId(), l.size()));
+        ObjectNode out = JSON.createObjectNode();
+        out.put("LayersSize", layerSizes.values().stream().mapToLong(Long::longValue).sum());
+        ArrayNode images = out.putArray("Images");
+        for (io.berth.daemon.state.Image image : state.images()) {
+            ObjectNode summary = DockerViews.imageSummary(image, state.containersUsing(image.id()).size());
+            summary.put("SharedSize", image.layers().stream().filter(l -> layerUsers.getOrDefault(l, 0) > 1)
+                    .mapToLong(l -> layerSizes.getOrDefault(l, 0L)).sum());
+            images.add(summary);
+        }
+        ArrayNode containers = out.putArray("Containers");
+        long now = System.currentTimeMillis() * 1_000_000L;
+        for (Container c : state.containers()) {
+            com.fasterxml.jackson.databind.JsonNode imageConfig = state.image(c.imageId())
+                    .map(io.berth.daemon.state.Image::runConfig).orElseGet(JSON::createObjectNode);
+            ObjectNode summary = DockerViews.containerSummary(c, imageConfig, now);
+            long rw = state.containerSizeRw(c.id());
+            summary.put("SizeRw", rw);
+            summary.put("SizeRootFs", rw + state.image(c.imageId()).map(io.berth.daemon.state.Image::size).orElse(0L));
+            containers.add(summary);
+        }
+        out.putArray("Volumes");
+        out.putArray("BuildCache");
+        call.json(200, out);
     }
 
     private void info(ApiCall call) {

@@ -23,6 +23,9 @@ public sealed interface Command {
     /** Send {@code signal}; a stop also has {@code timeoutSeconds >= 0} after which SIGKILL follows. */
     record KillContainer(String id, int signal, int timeoutSeconds, boolean stop) implements Command {}
 
+    /** The runtime measured the container's read-write layer (ignored for a container that is gone). */
+    record RecordContainerSize(String id, long sizeRw) implements Command {}
+
     /** The process identified by {@code pid} exited (ignored when the container no longer runs that pid). */
     record RecordExit(String id, int pid, int exitCode, boolean oomKilled, long finishedAtNanos, String reason)
             implements Command {}

@@ -59,6 +59,9 @@ public final class Decider {
                 throw conflict("cannot kill container: " + ct.id() + ": container " + ct.id() + " is not running");
             }
             return Decision.of(new ContainerKillRequested(ct.id(), c.signal(), c.timeoutSeconds()));
+        } else if (command instanceof RecordContainerSize c) {
+            return state.container(c.id()).isPresent() ? Decision.of(new ContainerSizeMeasured(c.id(), c.sizeRw()))
+                    : Decision.none();
         } else if (command instanceof RecordExit c) {
             Optional<Container> ct = state.container(c.id());
             if (ct.isEmpty() || !ct.get().running() || (c.pid() != 0 && ct.get().pid() != c.pid())) {

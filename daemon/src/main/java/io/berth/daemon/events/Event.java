@@ -52,6 +52,12 @@ public sealed interface Event {
         public String aggregateId() { return id; }
     }
 
+    /** The container's read-write layer held {@code sizeRw} bytes when measured (after it exited, or a commit). */
+    record ContainerSizeMeasured(String id, long sizeRw) implements Event {
+        public String aggregateKind() { return "container"; }
+        public String aggregateId() { return id; }
+    }
+
     /** The container's process ended. {@code reason} is empty, or says why the daemon learnt it late. */
     record ContainerExited(String id, int exitCode, boolean oomKilled, long finishedAtNanos, String reason)
             implements Event {

@@ -159,6 +159,16 @@ public final class ContainerRuntime {
                 : new ProcessState.Exited(255, false, System.currentTimeMillis() * 1_000_000L);
         String why = ps instanceof ProcessState.Exited ? reason : "the container's monitor vanished without an exit status";
         record(new Command.RecordExit(id, pid, exited.exitCode(), exited.oomKilled(), exited.finishedAtNanos(), why), null);
+        measureSize(id);
+    }
+
+    /** Records the size of the container's read-write layer, which docker system df and ps -s read from state. */
+    public void measureSize(String id) {
+        try {
+            record(new Command.RecordContainerSize(id, drivers.storage().containerLayerSize(id)), null);
+        } catch (Exception e) {
+            LOG.debug("cannot measure the read-write layer of {}: {}", id, e.getMessage());
+        }
     }
 
     // ---- signals ----------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ public final class EngineState {
     private final Map<String, Image> images = new ConcurrentHashMap<>();
     private final Map<String, String> references = new ConcurrentHashMap<>();
     private final Map<String, Layer> layers = new ConcurrentHashMap<>();
+    /** The last measured size of each container's read-write layer (absent: never measured, about 0). */
+    private final Map<String, Long> containerSizes = new ConcurrentHashMap<>();
 
     /** Applies one event. Events that do not fit the state (e.g. for a removed container) change nothing. */
     public void apply(Event event) {
@@ -46,7 +48,10 @@ public final class EngineState {
             update(e.id(), c -> c.exited(e.exitCode(), e.oomKilled(), e.finishedAtNanos(), c.error()));
         } else if (event instanceof ContainerRemoveRequested e) {
             update(e.id(), c -> c.withStatus("removing"));
+        } else if (event instanceof ContainerSizeMeasured e) {
+            containerSizes.put(e.id(), e.sizeRw());
         } else if (event instanceof ContainerRemoved e) {
+            containerSizes.remove(e.id());
             Container gone = containers.remove(e.id());
             if (gone != null) {
                 containerNames.remove(gone.name(), gone.id());
@@ -169,6 +174,11 @@ public final class EngineState {
             throw new AmbiguousException("multiple images found with provided prefix: " + refOrId);
         }
         return matches.stream().findFirst();
+    }
+
+    /** The last measured size of the container's read-write layer; 0 when never measured. */
+    public long containerSizeRw(String id) {
+        return containerSizes.getOrDefault(id, 0L);
     }
 
     public Optional<Layer> layer(String chainId) {
