@@ -251,6 +251,7 @@ public final class ImageRoutes {
                     return loader.load(upload, work, System.currentTimeMillis() * 1_000_000L);
                 }))
                 .compose(loaded -> {
+                    io.berth.daemon.util.CrashPoints.hit("image.files-written", "RegisterImage");
                     Future<Void> chain = Future.succeededFuture();
                     for (ImageLoader.Loaded l : loaded) {
                         chain = chain.compose(v -> engine.send(l.command(), call.caller(), Journal.newCorrelationId())
@@ -378,7 +379,10 @@ public final class ImageRoutes {
                     }
                 }
             });
-        }).compose(cmd -> engine.send(cmd, call.caller(), Journal.newCorrelationId()).map(r -> cmd.imageId()))
+        }).compose(cmd -> {
+            io.berth.daemon.util.CrashPoints.hit("image.files-written", "RegisterImage");
+            return engine.send(cmd, call.caller(), Journal.newCorrelationId()).map(r -> cmd.imageId());
+        })
                 .onSuccess(id -> call.json(201, JSON.createObjectNode().put("Id", id)))
                 .onFailure(call::fail);
     }

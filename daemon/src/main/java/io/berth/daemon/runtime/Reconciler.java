@@ -73,6 +73,18 @@ public final class Reconciler {
         runtime.removeUnusedLayers();
     }
 
+    /**
+     * berth freezes a container only for the length of a commit and records no paused state: a daemon
+     * killed during one must not leave the container frozen.
+     */
+    private void thaw(String id) {
+        try {
+            drivers.isolation().freeze(id, false);
+        } catch (java.io.IOException e) {
+            LOG.debug("thawing {}: {}", id, e.getMessage());
+        }
+    }
+
     private void reconcile(Container c) throws Exception {
         String id = c.id();
         if ("removing".equals(c.status())) {
@@ -99,6 +111,7 @@ public final class Reconciler {
         if (c.running()) {
             if (ps instanceof ProcessState.Running r && r.process().pid() == c.pid()
                     && r.process().startTime() == c.pidStartTime()) {
+                thaw(id);
                 runtime.adopt(id, c.pid());
             } else if (ps instanceof ProcessState.Exited x) {
                 record(new Command.RecordExit(id, c.pid(), x.exitCode(), x.oomKilled(), x.finishedAtNanos(),

@@ -13,7 +13,10 @@ import io.berth.kernel.Syscalls;
  *   <li>{@code runtime.before-side-effect}: a reactor took an event (the call may already be answered)
  *       and has not started its side effect;</li>
  *   <li>{@code runtime.mid-start}: the container's process exists and runs, and its start is not yet
- *       recorded.</li>
+ *       recorded;</li>
+ *   <li>{@code image.files-written}: a load, import or commit has put layers in the storage driver and
+ *       configs in the image store, and nothing is registered in the log yet (event type: the command,
+ *       e.g. {@code RegisterImage}).</li>
  * </ul>
  */
 public final class CrashPoints {

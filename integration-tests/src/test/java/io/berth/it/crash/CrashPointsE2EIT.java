@@ -112,4 +112,46 @@ class CrashPointsE2EIT {
         Thread.sleep(1000);
         assertTrue(d.docker("logs", "e2").out().length() > before.length(), "e2 still logs after the restart");
     }
+
+    /** The layers the storage driver holds and the image configs stored, as names on disk. */
+    private java.util.Set<String> storedFiles() throws Exception {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String dir : new String[] {"storage/overlay/layers", "image/blobs/sha256"}) {
+            try (var list = Files.list(d.dataRoot().resolve(dir))) {
+                list.forEach(p -> out.add(dir + "/" + p.getFileName()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aLoadKilledBeforeItRegistersLeavesNoHalfImage() throws Exception {
+        d.docker("run", "--name", "ww", "busybox", "sh", "-c", "echo two > /x").ok();
+        d.docker("commit", "ww", "two:1").ok();
+        d.docker("rm", "ww").ok();
+        java.nio.file.Path archive = d.dataRoot().resolveSibling("two.tar");
+        d.docker("save", "-o", archive.toString(), "two:1").ok();
+        d.docker("rmi", "two:1").ok();
+        java.util.Set<String> before = storedFiles();
+
+        crashOn("image.files-written:RegisterImage", "load", "-i", archive.toString());
+        assertEquals(1, d.docker("image", "inspect", "two:1").code(), "a load that was not answered registered nothing");
+        assertEquals(before, storedFiles(), "the layer and config written before the kill are removed at restart");
+        d.docker("load", "-i", archive.toString()).ok();
+        assertEquals("two", d.docker("run", "--rm", "two:1", "cat", "/x").ok().out().trim());
+        Files.delete(archive);
+    }
+
+    @Test
+    void aCommitKilledBeforeItRegistersLeavesNoHalfImage() throws Exception {
+        d.docker("run", "-d", "--name", "cc", "busybox", "sh", "-c", "echo c > /c; sleep 1000").ok();
+        Thread.sleep(300);
+        java.util.Set<String> before = storedFiles();
+        crashOn("image.files-written:RegisterImage", "commit", "cc", "half:1");
+        assertEquals(1, d.docker("image", "inspect", "half:1").code());
+        assertEquals(before, storedFiles());
+        assertEquals("true", inspect("cc", "{{.State.Running}}"), "the container outlived the crash, thawed");
+        d.docker("commit", "cc", "whole:1").ok();
+        assertEquals("c", d.docker("run", "--rm", "whole:1", "cat", "/c").ok().out().trim());
+    }
 }
