@@ -9,6 +9,10 @@ command -v make >/dev/null 2>&1 || need="$need make"
 command -v cc >/dev/null 2>&1 || need="$need gcc libc6-dev"
 command -v mvn >/dev/null 2>&1 || need="$need maven"
 command -v tmux >/dev/null 2>&1 || need="$need tmux"
+# the registry client's tests: a real registry, htpasswd for its Basic auth, openssl for its token signing key
+command -v docker-registry >/dev/null 2>&1 || need="$need docker-registry"
+command -v htpasswd >/dev/null 2>&1 || need="$need apache2-utils"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 # docker-py for DockerPyE2EIT: Debian's python3-docker, used through /usr/bin/python3 (not a pyenv one)
 /usr/bin/python3 -c 'import docker' >/dev/null 2>&1 || need="$need python3-docker"
 # ImageArchiveE2EIT: Debian's dockerd (save/load round trips; scripts/bench.sh --dockerd uses it too),

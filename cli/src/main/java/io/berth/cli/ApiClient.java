@@ -167,9 +167,15 @@ public final class ApiClient {
 
     /** Sends a request; {@code body} may be null, a byte array, or an InputStream (sent chunked). */
     public Response request(String method, String path, Object body, String contentType) throws IOException {
+        return request(method, path, body, contentType, Map.of());
+    }
+
+    /** As {@link #request(String, String, Object, String)}, with more headers (X-Registry-Auth). */
+    public Response request(String method, String path, Object body, String contentType, Map<String, String> headers)
+            throws IOException {
         SocketChannel ch = connect();
         OutputStream out = out(ch);
-        writeHead(out, method, path, body, contentType, false);
+        writeHead(out, method, path, body, contentType, false, headers);
         writeBody(out, body);
         return readResponse(ch, in(ch), method.equals("HEAD"));
     }
@@ -235,8 +241,14 @@ public final class ApiClient {
 
     private void writeHead(OutputStream out, String method, String path, Object body, String contentType,
                            boolean upgrade) throws IOException {
+        writeHead(out, method, path, body, contentType, upgrade, Map.of());
+    }
+
+    private void writeHead(OutputStream out, String method, String path, Object body, String contentType,
+                           boolean upgrade, Map<String, String> extra) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: berth\r\nUser-Agent: berth-cli/0.1.0\r\n");
+        extra.forEach((k, v) -> h.append(k).append(": ").append(v).append("\r\n"));
         if (upgrade) {
             h.append("Connection: Upgrade\r\nUpgrade: tcp\r\n");
         } else {

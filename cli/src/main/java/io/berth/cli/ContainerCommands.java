@@ -194,22 +194,7 @@ final class ContainerCommands {
     }
 
     private void pull(String image) throws IOException {
-        String[] rt = Main.repoTag(normalize(image));
-        try (ApiClient.Response r = api.request("POST", VERSION_PREFIX + "/images/create?fromImage=" + enc(rt[0])
-                + "&tag=" + enc(rt[1]), null, null)) {
-            if (!r.ok()) {
-                throw new ApiClient.ApiError(r.status, r.errorMessage());
-            }
-            for (String line : new String(r.bytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode m = JSON.readTree(line);
-                if (m.has("errorDetail")) {
-                    throw new ApiClient.ApiError(500, m.path("errorDetail").path("message").asText());
-                }
-            }
-        }
+        new RegistryCommands(api, out, err).pullForRun(normalize(image), err);
     }
 
     static String normalize(String image) {

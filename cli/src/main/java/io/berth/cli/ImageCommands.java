@@ -257,7 +257,7 @@ final class ImageCommands {
             }
             out.println();
         }
-        out.println("Total reclaimed space: " + Human.size(r.path("SpaceReclaimed").asDouble()));
+        out.println("Total reclaimed space: " + Human.size(r.path("SpaceReclaimed").asDouble(), 4));
         return 0;
     }
 

@@ -59,6 +59,10 @@ public final class Main {
               attach    Attach local standard input, output, and error streams to a running container
               images    List images
               import    Import the contents from a tarball to create a filesystem image
+              pull      Download an image from a registry
+              push      Upload an image to a registry
+              login     Log in to a registry
+              logout    Log out from a registry
               save      Save one or more images to a tar archive (streamed to STDOUT by default)
               load      Load an image from a tar archive or STDIN
               history   Show the history of an image
@@ -138,6 +142,7 @@ public final class Main {
         ApiClient api = new ApiClient(Path.of(host.substring("unix://".length())));
         ContainerCommands containers = new ContainerCommands(api, out, err);
         ImageCommands images = new ImageCommands(api, out, err);
+        RegistryCommands registry = new RegistryCommands(api, out, err);
         try {
             return switch (command) {
                 case "run" -> containers.run(ContainerCommands.createFlags().parse(rest));
@@ -162,6 +167,13 @@ public final class Main {
                         .flag("--digests").option("-f", "--filter").option("--format").parse(rest));
                 case "import" -> images.importImage(new Flags(false).option("-c", "--change").option("-m", "--message")
                         .option("--platform").parse(rest));
+                case "pull" -> registry.pull(new Flags(false).flag("-q", "--quiet").flag("-a", "--all-tags")
+                        .option("--platform").flag("--disable-content-trust").parse(rest));
+                case "push" -> registry.push(new Flags(false).flag("-q", "--quiet").flag("-a", "--all-tags")
+                        .flag("--disable-content-trust").parse(rest));
+                case "login" -> registry.login(new Flags(false).option("-u", "--username").option("-p", "--password")
+                        .flag("--password-stdin").parse(rest));
+                case "logout" -> registry.logout(new Flags(false).parse(rest));
                 case "save" -> images.save(new Flags(false).option("-o", "--output").option("--platform").parse(rest));
                 case "load" -> images.load(new Flags(false).option("-i", "--input").flag("-q", "--quiet")
                         .option("--platform").parse(rest));
@@ -354,9 +366,9 @@ public final class Main {
                 Human.size(reclaimRw, 4) + percent(reclaimRw, rw));
         t.row("Local Volumes", Integer.toString(df.path("Volumes").size()), "0", "0B", "0B");
         t.row("Build Cache", Integer.toString(df.path("BuildCache").size()), "0", "0B", "0B");
-        t.print(out);
-        if (f.bool("verbose")) {
-            out.println();
+        if (!f.bool("verbose")) {
+            t.print(out); // -v prints the detailed tables instead, as docker does
+        } else {
             out.println("Images space usage:");
             out.println();
             Table images = new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS");
@@ -386,7 +398,7 @@ public final class Main {
                 String created = Human.duration(java.time.Duration.ofSeconds(Math.max(0, now - c.path("Created").asLong()))) + " ago";
                 String name = c.path("Names").path(0).asText().replaceFirst("^/", "");
                 containers.row(c.path("Id").asText().substring(0, 12), c.path("Image").asText(),
-                        "\"" + c.path("Command").asText() + "\"", "0", Human.size(c.path("SizeRw").asDouble()), created,
+                        "\"" + Human.ellipsis(c.path("Command").asText(), 20) + "\"", "0", Human.size(c.path("SizeRw").asDouble()), created,
                         c.path("Status").asText(), name);
             }
             containers.print(out);
@@ -396,6 +408,8 @@ public final class Main {
             new Table("VOLUME NAME", "LINKS", "SIZE").print(out);
             out.println();
             out.println("Build cache usage: 0B");
+            out.println();
+            new Table("CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "SHARED").print(out);
         }
         return 0;
     }

@@ -37,7 +37,7 @@ public final class AotTraining {
         try {
             Path socket = root.resolve("exec").resolve("berth.sock");
             DaemonConfig config = new DaemonConfig(root.resolve("data"), root.resolve("exec"), socket,
-                    args.length > 0 ? args[0] : "overlay", "namespaces", "none", home, true, false);
+                    args.length > 0 ? args[0] : "overlay", "namespaces", "none", home, true, false, null);
             try (Daemon daemon = new Daemon(config)) {
                 daemon.start();
                 exercise(socket);

@@ -142,7 +142,8 @@ public final class Daemon implements AutoCloseable {
         LOG.debug("reconciled after {} ms", (System.nanoTime() - t0) / 1_000_000);
         Engine engine = new Engine(vertx, state, waiters, drivers, paths, images, attachments,
                 new Engine.DaemonInfo(config.daemonId(), hostname(), System.currentTimeMillis() * 1_000_000L,
-                        CgroupsDiscovery.detect().mode()));
+                        CgroupsDiscovery.detect().mode()),
+                new io.berth.daemon.registry.RegistryClient(registryConfig()));
         Router router = new Router();
         new SystemRoutes(engine).register(router);
         new ContainerRoutes(engine).register(router);
@@ -153,6 +154,12 @@ public final class Daemon implements AutoCloseable {
         LOG.info("berthd {} listening on {} (data root {}, storage {}, {} events replayed, ready in {} ms)",
                 Version.BERTH, paths.socket(), paths.dataRoot(), drivers.storage().name(), replayed,
                 (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private io.berth.daemon.registry.RegistryConfig registryConfig() {
+        io.berth.daemon.registry.RegistryConfig c = io.berth.daemon.registry.RegistryConfig.defaults();
+        return config.registryMirror() == null ? c
+                : c.withMirror(io.berth.daemon.registry.Reference.DOCKER_HUB, config.registryMirror());
     }
 
     private Drivers loadDrivers(DaemonPaths paths) throws Exception {

@@ -12,9 +12,11 @@ import java.util.HexFormat;
  * @param sideEffects   false for a daemon that only replays the log and serves the state (no reactors,
  *                      no reconciliation, no container processes touched)
  * @param defaultNetwork the network mode for "default" (none until the bridge driver lands)
+ * @param registryMirror where docker.io pulls go instead, or null
  */
 public record DaemonConfig(Path dataRoot, Path execRoot, Path socket, String storageDriver, String isolation,
-                           String defaultNetwork, Path home, boolean sideEffects, boolean fsync) {
+                           String defaultNetwork, Path home, boolean sideEffects, boolean fsync,
+                           java.net.URI registryMirror) {
 
     public DaemonPaths paths() {
         return new DaemonPaths(dataRoot, execRoot, socket);

@@ -25,13 +25,16 @@ public final class Main {
               -p, --pidfile FILE       write the daemon's pid to FILE
                   --fsync              force every acknowledged event to disk (survives power loss)
                   --no-side-effects    replay the log and serve the state only: touch no container
+                  --registry-mirror URL
+                                       pull docker.io images from this registry instead
               -h, --help               print this help
               -v, --version            print the version
             """;
 
     /** The parsed command line. */
     record Options(Path dataRoot, Path execRoot, String host, String storageDriver, String isolation,
-                   String defaultNetwork, String logLevel, Path pidfile, boolean fsync, boolean noSideEffects) {}
+                   String defaultNetwork, String logLevel, Path pidfile, boolean fsync, boolean noSideEffects,
+                   java.net.URI registryMirror) {}
 
     /** A command line that cannot be used; the message says why. */
     static final class UsageException extends Exception {
@@ -51,6 +54,7 @@ public final class Main {
         Path pidfile = null;
         boolean fsync = false;
         boolean noSideEffects = false;
+        java.net.URI mirror = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -63,7 +67,7 @@ public final class Main {
                 case "--fsync" -> fsync = true;
                 case "--no-side-effects" -> noSideEffects = true;
                 case "--data-root", "--exec-root", "-H", "--host", "-s", "--storage-driver", "--isolation",
-                        "--default-network", "-l", "--log-level", "-p", "--pidfile" -> {
+                        "--default-network", "-l", "--log-level", "-p", "--pidfile", "--registry-mirror" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new UsageException("option " + arg + " needs a value");
@@ -78,6 +82,7 @@ public final class Main {
                         case "--isolation" -> isolation = value;
                         case "--default-network" -> network = value;
                         case "-l", "--log-level" -> level = value;
+                        case "--registry-mirror" -> mirror = mirrorUri(value);
                         default -> pidfile = Path.of(value);
                     }
                 }
@@ -90,7 +95,20 @@ public final class Main {
         if (host != null && !host.startsWith("unix://")) {
             throw new UsageException("only unix:// hosts are supported, not " + host);
         }
-        return new Options(dataRoot, execRoot, host, storage, isolation, network, level, pidfile, fsync, noSideEffects);
+        return new Options(dataRoot, execRoot, host, storage, isolation, network, level, pidfile, fsync, noSideEffects,
+                mirror);
+    }
+
+    private static java.net.URI mirrorUri(String value) throws UsageException {
+        try {
+            java.net.URI uri = new java.net.URI(value.contains("://") ? value : "https://" + value);
+            if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+                throw new UsageException("--registry-mirror must be an http(s) URL, not " + value);
+            }
+            return uri;
+        } catch (java.net.URISyntaxException e) {
+            throw new UsageException("--registry-mirror must be an http(s) URL, not " + value);
+        }
     }
 
     public static void main(String[] args) {
@@ -132,7 +150,7 @@ public final class Main {
         Path socket = o.host() == null ? o.execRoot().resolve("berth.sock") : Path.of(o.host().substring("unix://".length()));
         DaemonConfig config = new DaemonConfig(o.dataRoot().toAbsolutePath(), o.execRoot().toAbsolutePath(),
                 socket.toAbsolutePath(), o.storageDriver(), o.isolation(), o.defaultNetwork(), Path.of(home),
-                !o.noSideEffects(), o.fsync());
+                !o.noSideEffects(), o.fsync(), o.registryMirror());
         Daemon daemon = new Daemon(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

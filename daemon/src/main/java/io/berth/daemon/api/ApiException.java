@@ -8,7 +8,7 @@ package io.berth.daemon.api;
 public class ApiException extends RuntimeException {
 
     public enum Kind {
-        INVALID(400), NOT_FOUND(404), CONFLICT(409), NOT_MODIFIED(304), NOT_IMPLEMENTED(501), INTERNAL(500);
+        INVALID(400), UNAUTHORIZED(401), NOT_FOUND(404), CONFLICT(409), NOT_MODIFIED(304), NOT_IMPLEMENTED(501), INTERNAL(500);
 
         public final int status;
 

@@ -168,7 +168,7 @@ public final class DockerViews {
         return labels;
     }
 
-    public static ObjectNode imageSummary(Image image, int containers) {
+    public static ObjectNode imageSummary(Image image, int containers, List<String> repoDigests) {
         ObjectNode o = JSON.createObjectNode();
         o.put("Containers", containers);
         o.put("Created", image.createdNanos() / 1_000_000_000L);
@@ -180,7 +180,8 @@ public final class DockerViews {
             o.putNull("Labels");
         }
         o.put("ParentId", "");
-        o.putArray("RepoDigests");
+        ArrayNode digests = o.putArray("RepoDigests");
+        repoDigests.forEach(digests::add);
         ArrayNode tags = o.putArray("RepoTags");
         sortedTags(image).forEach(tags::add);
         o.put("SharedSize", -1);
@@ -188,13 +189,14 @@ public final class DockerViews {
         return o;
     }
 
-    public static ObjectNode imageInspect(Image image) {
+    public static ObjectNode imageInspect(Image image, List<String> repoDigests) {
         JsonNode config = image.config();
         ObjectNode o = JSON.createObjectNode();
         o.put("Id", image.id());
         ArrayNode tags = o.putArray("RepoTags");
         sortedTags(image).forEach(tags::add);
-        o.putArray("RepoDigests");
+        ArrayNode digests = o.putArray("RepoDigests");
+        repoDigests.forEach(digests::add);
         o.put("Parent", "");
         o.put("Comment", config.path("comment").asText(image.comment()));
         o.put("Created", config.path("created").asText(Times.rfc3339(image.createdNanos())));

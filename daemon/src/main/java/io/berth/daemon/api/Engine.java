@@ -17,7 +17,8 @@ import io.vertx.core.Vertx;
  * outcomes, and the daemon's drivers and paths.
  */
 public record Engine(Vertx vertx, EngineState state, EventWaiters waiters, Drivers drivers, DaemonPaths paths,
-                     ImageStore images, AttachRegistry attachments, DaemonInfo info) {
+                     ImageStore images, AttachRegistry attachments, DaemonInfo info,
+                     io.berth.daemon.registry.RegistryClient registry) {
 
     /** Sends a command on behalf of the API caller. */
     public Future<Journal.Result> send(Command command, Actor caller, String correlationId) {

@@ -21,7 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** /images/...: list, inspect, history, import, save, load, tag, remove. Pulling from a registry is a later issue (501). */
+/** /images/...: list, inspect, history, import, pull, push, save, load, commit, tag, remove, prune; /auth. */
 public final class ImageRoutes {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +44,8 @@ public final class ImageRoutes {
         r.post("/images/load", this::load);
         r.post("/images/prune", this::prune);
         r.post("/commit", this::commit);
+        r.post("/images/{name*}/push", this::push);
+        r.post("/auth", this::login);
         r.post("/images/{name*}/tag", this::tag);
         r.delete("/images/{name*}", this::remove);
     }
@@ -82,7 +84,7 @@ public final class ImageRoutes {
                     continue;
                 }
             }
-            out.add(DockerViews.imageSummary(image, engine.state().containersUsing(image.id()).size()));
+            out.add(DockerViews.imageSummary(image, engine.state().containersUsing(image.id()).size(), engine.state().repoDigests(image.id())));
         }
         call.json(200, out);
     }
@@ -95,7 +97,7 @@ public final class ImageRoutes {
 
     private void inspect(ApiCall call) {
         Image image = find(call.param("name"));
-        call.json(200, DockerViews.imageInspect(image));
+        call.json(200, DockerViews.imageInspect(image, engine.state().repoDigests(image.id())));
     }
 
     private void tag(ApiCall call) {
@@ -137,9 +139,8 @@ public final class ImageRoutes {
     private void create(ApiCall call) {
         String fromSrc = call.query("fromSrc");
         if (fromSrc == null || fromSrc.isEmpty()) {
-            String from = call.query("fromImage", "");
-            throw new ApiException(ApiException.Kind.NOT_IMPLEMENTED, "not implemented: berth cannot pull images yet ("
-                    + from + "); create images with docker import");
+            pull(call);
+            return;
         }
         if (!fromSrc.equals("-")) {
             throw new ApiException(ApiException.Kind.NOT_IMPLEMENTED,
@@ -384,6 +385,136 @@ public final class ImageRoutes {
             return engine.send(cmd, call.caller(), Journal.newCorrelationId()).map(r -> cmd.imageId());
         })
                 .onSuccess(id -> call.json(201, JSON.createObjectNode().put("Id", id)))
+                .onFailure(call::fail);
+    }
+
+    // ---- POST /images/create?fromImage=: docker pull ----------------------------------------------
+
+    /** At most this many layers download at once, across pulls (what registries expect of a client). */
+    private static final java.util.concurrent.ExecutorService DOWNLOADS = java.util.concurrent.Executors.newFixedThreadPool(3, r -> {
+        Thread t = new Thread(r, "berth-download");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private void pull(ApiCall call) {
+        String fromImage = call.query("fromImage", "");
+        if (fromImage.isEmpty()) {
+            throw ApiException.invalid("fromImage or fromSrc is required");
+        }
+        String tag = call.query("tag", "");
+        String text = tag.isEmpty() ? fromImage : fromImage + (tag.contains(":") ? "@" : ":") + tag;
+        io.berth.daemon.registry.Reference ref;
+        try {
+            ref = engine.registry().resolve(text);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+        io.berth.daemon.registry.Credentials credentials = RegistryAuth.fromHeader(call.request().getHeader("X-Registry-Auth"));
+        String platform = call.query("platform", "");
+        if (!platform.isEmpty() && !platform.equals("linux/amd64") && !platform.equals("linux")) {
+            throw ApiException.notImplemented("not implemented: pulling for platform " + platform + " (berth runs linux/amd64)");
+        }
+        io.berth.daemon.image.ImagePuller puller = new io.berth.daemon.image.ImagePuller(engine.state(),
+                engine.drivers().storage(), engine.images(), engine.registry(), DOWNLOADS, engine.paths().tmp());
+        JsonMessages out = new JsonMessages(engine.vertx().getOrCreateContext(), call.response());
+        io.berth.daemon.registry.Reference pulledRef = ref;
+        engine.blocking(() -> puller.pull(pulledRef, credentials, out, System.currentTimeMillis() * 1_000_000L))
+                .compose(pulled -> {
+                    Future<Void> chain = pulled.register() == null ? Future.succeededFuture()
+                            : engine.send(pulled.register(), call.caller(), Journal.newCorrelationId()).mapEmpty();
+                    for (Command record : pulled.records()) {
+                        chain = chain.compose(v -> engine.send(record, call.caller(), Journal.newCorrelationId()).mapEmpty());
+                    }
+                    return chain.map(v -> pulled);
+                })
+                .onSuccess(pulled -> {
+                    out.status("Digest: " + pulled.repoDigest());
+                    String familiar = ImageReference.normalize(pulledRef.toString());
+                    out.status("Status: " + (pulled.upToDate() ? "Image is up to date for " : "Downloaded newer image for ")
+                            + familiar);
+                    out.end();
+                })
+                .onFailure(err -> {
+                    out.error(err.getMessage() == null ? err.toString() : err.getMessage());
+                    out.end();
+                });
+    }
+
+    // ---- POST /images/{name}/push: docker push ----------------------------------------------------
+
+    private void push(ApiCall call) {
+        String name = call.param("name");
+        String tag = call.query("tag", "");
+        String repo = ImageReference.split(ImageReference.normalize(name))[0];
+        List<String> tags = new ArrayList<>();
+        if (!tag.isEmpty()) {
+            tags.add(tag);
+        } else {
+            for (Image image : engine.state().images()) {
+                image.tags().stream().filter(t -> ImageReference.split(t)[0].equals(repo))
+                        .forEach(t -> tags.add(ImageReference.split(t)[1]));
+            }
+            tags.sort(null);
+        }
+        List<Image> images = new ArrayList<>();
+        for (String t : tags) {
+            images.add(engine.state().imageByReference(ImageReference.normalize(repo + ":" + t)).orElseThrow(() ->
+                    ApiException.notFound("An image does not exist locally with the tag: " + repo)));
+        }
+        if (images.isEmpty()) {
+            throw ApiException.notFound("An image does not exist locally with the tag: " + repo);
+        }
+        io.berth.daemon.registry.Reference base;
+        try {
+            base = engine.registry().resolve(repo);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+        io.berth.daemon.registry.Credentials credentials = RegistryAuth.fromHeader(call.request().getHeader("X-Registry-Auth"));
+        io.berth.daemon.image.ImagePusher pusher = new io.berth.daemon.image.ImagePusher(engine.state(),
+                engine.drivers().storage(), engine.images(), engine.registry(), engine.paths().tmp());
+        JsonMessages out = new JsonMessages(engine.vertx().getOrCreateContext(), call.response());
+        out.status("The push refers to repository [" + base.name() + "]");
+        Future<Void> chain = Future.succeededFuture();
+        for (int i = 0; i < tags.size(); i++) {
+            Image image = images.get(i);
+            io.berth.daemon.registry.Reference ref = base.withReference(tags.get(i));
+            chain = chain.compose(v -> engine.blocking(() -> pusher.push(image, ref, credentials, out)))
+                    .compose(pushed -> {
+                        ObjectNode aux = JSON.createObjectNode().put("Tag", pushed.tag()).put("Digest", pushed.digest())
+                                .put("Size", pushed.size());
+                        out.aux(aux);
+                        Future<Void> records = Future.succeededFuture();
+                        for (Command record : pushed.records()) {
+                            records = records.compose(x -> engine.send(record, call.caller(), Journal.newCorrelationId()).mapEmpty());
+                        }
+                        return records;
+                    });
+        }
+        chain.onSuccess(v -> out.end()).onFailure(err -> {
+            out.error(err.getMessage() == null ? err.toString() : err.getMessage());
+            out.end();
+        });
+    }
+
+    // ---- POST /auth: docker login -----------------------------------------------------------------
+
+    private void login(ApiCall call) {
+        call.jsonBody().compose(body -> {
+            io.berth.daemon.registry.Credentials credentials = RegistryAuth.fromJson(body);
+            String registry = RegistryAuth.registry(body.path("serveraddress").asText(""));
+            return engine.blocking(() -> {
+                try {
+                    engine.registry().login(registry, credentials);
+                } catch (io.berth.daemon.registry.RegistryException e) {
+                    throw new ApiException(e.kind() == io.berth.daemon.registry.RegistryException.Kind.UNAUTHORIZED
+                            || e.kind() == io.berth.daemon.registry.RegistryException.Kind.DENIED
+                            ? ApiException.Kind.UNAUTHORIZED : ApiException.Kind.INTERNAL, e.getMessage());
+                }
+                return null;
+            });
+        }).onSuccess(v -> call.json(200, JSON.createObjectNode().put("Status", "Login Succeeded").put("IdentityToken", "")))
                 .onFailure(call::fail);
     }
 }

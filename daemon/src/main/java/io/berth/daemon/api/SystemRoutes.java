@@ -33,7 +33,6 @@ public final class SystemRoutes {
                 new String[] {"GET", "/events"},
                 new String[] {"POST", "/build"},
                 new String[] {"POST", "/containers/prune"},
-                new String[] {"POST", "/images/{name*}/push"}, new String[] {"POST", "/auth"},
                 new String[] {"POST", "/containers/{id}/exec"}, new String[] {"POST", "/exec/{id}/start"},
                 new String[] {"POST", "/exec/{id}/resize"}, new String[] {"GET", "/exec/{id}/json"},
                 new String[] {"GET", "/containers/{id}/top"}, new String[] {"GET", "/containers/{id}/stats"},
@@ -123,7 +122,7 @@ public final class SystemRoutes {
         out.put("LayersSize", layerSizes.values().stream().mapToLong(Long::longValue).sum());
         ArrayNode images = out.putArray("Images");
         for (io.berth.daemon.state.Image image : state.images()) {
-            ObjectNode summary = DockerViews.imageSummary(image, state.containersUsing(image.id()).size());
+            ObjectNode summary = DockerViews.imageSummary(image, state.containersUsing(image.id()).size(), state.repoDigests(image.id()));
             summary.put("SharedSize", image.layers().stream().filter(l -> layerUsers.getOrDefault(l, 0) > 1)
                     .mapToLong(l -> layerSizes.getOrDefault(l, 0L)).sum());
             images.add(summary);

@@ -59,6 +59,12 @@ public sealed interface Command {
 
     record RecordLayerRemoved(String chainId) implements Command {}
 
+    /** A pull or push learnt where image {@code id} is in a registry (ignored for an image that is gone). */
+    record RecordImageDigest(String id, String repoDigest) implements Command {}
+
+    /** A pull or push learnt the compressed blob of a layer. */
+    record RecordLayerBlob(String diffId, String digest, long size, String mediaType) implements Command {}
+
     /** A state-changing call that was refused before it reached a decision (bad JSON, bad parameters). */
     record RecordRejection(String method, String path, int status, String message) implements Command {}
 }

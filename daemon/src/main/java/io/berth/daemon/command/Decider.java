@@ -90,6 +90,11 @@ public final class Decider {
             return new Decision(tag(state, c.imageId(), c.reference()), null);
         } else if (command instanceof RemoveImage c) {
             return removeImage(state, c);
+        } else if (command instanceof RecordImageDigest c) {
+            return state.image(c.id()).isPresent() && !state.repoDigests(c.id()).contains(c.repoDigest())
+                    ? Decision.of(new ImageDigestRecorded(c.id(), c.repoDigest())) : Decision.none();
+        } else if (command instanceof RecordLayerBlob c) {
+            return Decision.of(new LayerBlobRecorded(c.diffId(), c.digest(), c.size(), c.mediaType()));
         } else if (command instanceof PruneImages c) {
             return pruneImages(state, c);
         } else if (command instanceof RecordLayerRemoved c) {

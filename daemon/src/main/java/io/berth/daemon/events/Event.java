@@ -103,6 +103,24 @@ public sealed interface Event {
         public String aggregateId() { return id; }
     }
 
+    /**
+     * Image {@code id} is in a registry under {@code repoDigest} ("localhost:5000/app@sha256:..."): what
+     * docker images --digests and RepoDigests show, learnt by a pull or a push.
+     */
+    record ImageDigestRecorded(String id, String repoDigest) implements Event {
+        public String aggregateKind() { return "image"; }
+        public String aggregateId() { return id; }
+    }
+
+    /**
+     * The layer with {@code diffId} travels to and from registries as the compressed blob {@code digest}
+     * ({@code size} bytes, {@code mediaType}): a push checks the registry for it before compressing again.
+     */
+    record LayerBlobRecorded(String diffId, String digest, long size, String mediaType) implements Event {
+        public String aggregateKind() { return "layer"; }
+        public String aggregateId() { return diffId; }
+    }
+
     /** {@code reference} ("busybox:latest") now names image {@code id}. */
     record ImageTagged(String id, String reference) implements Event {
         public String aggregateKind() { return "image"; }

@@ -69,7 +69,8 @@ public final class ImageArchiveWriter {
     }
 
     /** Writes the archive of {@code entries} to {@code out}. Blocks (file work). */
-    public void write(List<Entry> entries, OutputStream out) throws IOException {
+    public void write(List<Entry> requested, OutputStream out) throws IOException {
+        List<Entry> entries = onePerImage(requested);
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name())) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -141,6 +142,18 @@ public final class ImageArchiveWriter {
             }
             tar.finish();
         }
+    }
+
+    /** One entry per image, with the references of every name it was asked for by, as dockerd writes it. */
+    static List<Entry> onePerImage(List<Entry> entries) {
+        Map<String, Entry> byId = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            Entry seen = byId.putIfAbsent(e.image().id(), new Entry(e.image(), new ArrayList<>(e.references())));
+            if (seen != null) {
+                e.references().stream().filter(r -> !seen.references().contains(r)).forEach(seen.references()::add);
+            }
+        }
+        return new ArrayList<>(byId.values());
     }
 
     /** Exports the layer to a temp file, checks its digest, copies it in; returns its size. */

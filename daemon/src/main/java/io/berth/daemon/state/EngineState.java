@@ -25,6 +25,10 @@ public final class EngineState {
     private final Map<String, Image> images = new ConcurrentHashMap<>();
     private final Map<String, String> references = new ConcurrentHashMap<>();
     private final Map<String, Layer> layers = new ConcurrentHashMap<>();
+    /** Where each image is in registries ("repo@sha256:..."), by image id. */
+    private final Map<String, Set<String>> repoDigests = new ConcurrentHashMap<>();
+    /** The compressed registry blob of each layer, by diff id. */
+    private final Map<String, LayerBlob> layerBlobs = new ConcurrentHashMap<>();
     /** The last measured size of each container's read-write layer (absent: never measured, about 0). */
     private final Map<String, Long> containerSizes = new ConcurrentHashMap<>();
 
@@ -63,6 +67,10 @@ public final class EngineState {
         } else if (event instanceof ImageCreated e) {
             images.put(e.id(), new Image(e.id(), List.copyOf(e.layers()), e.size(), e.createdNanos(), e.comment(),
                     Set.of(), Image.parseConfig(e.config())));
+        } else if (event instanceof ImageDigestRecorded e) {
+            repoDigests.computeIfAbsent(e.id(), k -> ConcurrentHashMap.newKeySet()).add(e.repoDigest());
+        } else if (event instanceof LayerBlobRecorded e) {
+            layerBlobs.put(e.diffId(), new LayerBlob(e.digest(), e.size(), e.mediaType()));
         } else if (event instanceof ImageTagged e) {
             String previous = references.put(e.reference(), e.id());
             if (previous != null && !previous.equals(e.id())) {
@@ -73,6 +81,7 @@ public final class EngineState {
             references.remove(e.reference(), e.id());
             retag(e.id(), e.reference(), false);
         } else if (event instanceof ImageDeleted e) {
+            repoDigests.remove(e.id());
             Image gone = images.remove(e.id());
             if (gone != null) {
                 gone.tags().forEach(t -> references.remove(t, e.id()));
@@ -160,6 +169,12 @@ public final class EngineState {
         if (byRef.isPresent()) {
             return byRef;
         }
+        if (refOrId.contains("@")) {
+            // "repo@sha256:...": an image pulled or pushed under that digest
+            String wanted = ImageReference.normalize(refOrId.replaceFirst(":[^:/@]*@", "@"));
+            return repoDigests.entrySet().stream().filter(e -> e.getValue().contains(wanted))
+                    .map(e -> images.get(e.getKey())).filter(java.util.Objects::nonNull).findFirst();
+        }
         String hex = refOrId.startsWith("sha256:") ? refOrId.substring(7) : refOrId;
         if (hex.isEmpty() || !hex.matches("[0-9a-f]+")) {
             return Optional.empty();
@@ -174,6 +189,16 @@ public final class EngineState {
             throw new AmbiguousException("multiple images found with provided prefix: " + refOrId);
         }
         return matches.stream().findFirst();
+    }
+
+    /** Image {@code id}'s registry digests, sorted; empty when it never travelled. */
+    public java.util.List<String> repoDigests(String id) {
+        return repoDigests.getOrDefault(id, Set.of()).stream().sorted().toList();
+    }
+
+    /** The compressed blob last seen for the layer with {@code diffId}. */
+    public Optional<LayerBlob> layerBlob(String diffId) {
+        return Optional.ofNullable(layerBlobs.get(diffId));
     }
 
     /** The last measured size of the container's read-write layer; 0 when never measured. */

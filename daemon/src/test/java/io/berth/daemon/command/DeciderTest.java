@@ -54,6 +54,18 @@ class DeciderTest {
     }
 
     @Test
+    void registryDigestsAreRecordedOnceAndFindTheImage() throws Exception {
+        String digest = "localhost:5000/app@sha256:" + "9".repeat(64);
+        assertEquals(1, apply(new Command.RecordImageDigest(IMAGE, digest)).events().size());
+        assertEquals(0, apply(new Command.RecordImageDigest(IMAGE, digest)).events().size(), "recorded once");
+        assertEquals(0, apply(new Command.RecordImageDigest("sha256:" + "0".repeat(64), digest)).events().size(),
+                "not for an image that is gone");
+        assertEquals(List.of(digest), state.repoDigests(IMAGE));
+        assertEquals(IMAGE, state.findImage(digest).orElseThrow().id());
+        assertEquals(IMAGE, state.findImage("localhost:5000/app:v1@sha256:" + "9".repeat(64)).orElseThrow().id());
+    }
+
+    @Test
     void namesAreUnique() {
         create(C1, "web");
         ApiException e = assertThrows(ApiException.class, () -> create("2".repeat(64), "web"));
