@@ -390,7 +390,7 @@ public final class ImageRoutes {
 
     // ---- POST /images/create?fromImage=: docker pull ----------------------------------------------
 
-    /** At most this many layers download at once, across pulls (what registries expect of a client). */
+    /** At most this many layers move at once (download, or compress and upload), across pulls and pushes. */
     private static final java.util.concurrent.ExecutorService DOWNLOADS = java.util.concurrent.Executors.newFixedThreadPool(3, r -> {
         Thread t = new Thread(r, "berth-download");
         t.setDaemon(true);
@@ -473,7 +473,7 @@ public final class ImageRoutes {
         }
         io.berth.daemon.registry.Credentials credentials = RegistryAuth.fromHeader(call.request().getHeader("X-Registry-Auth"));
         io.berth.daemon.image.ImagePusher pusher = new io.berth.daemon.image.ImagePusher(engine.state(),
-                engine.drivers().storage(), engine.images(), engine.registry(), engine.paths().tmp());
+                engine.drivers().storage(), engine.images(), engine.registry(), DOWNLOADS, engine.paths().tmp());
         JsonMessages out = new JsonMessages(engine.vertx().getOrCreateContext(), call.response());
         out.status("The push refers to repository [" + base.name() + "]");
         Future<Void> chain = Future.succeededFuture();

@@ -48,31 +48,56 @@ public final class ImagePusher {
     private final StorageDriver storage;
     private final ImageStore images;
     private final RegistryClient registry;
+    private final java.util.concurrent.ExecutorService workers;
     private final Path tmp;
 
-    public ImagePusher(EngineState state, StorageDriver storage, ImageStore images, RegistryClient registry, Path tmp) {
+    /** @param workers runs the layers' compression and upload in parallel (bounded) */
+    public ImagePusher(EngineState state, StorageDriver storage, ImageStore images, RegistryClient registry,
+                       java.util.concurrent.ExecutorService workers, Path tmp) {
         this.state = state;
         this.storage = storage;
         this.images = images;
         this.registry = registry;
+        this.workers = workers;
         this.tmp = tmp;
     }
 
     /** Pushes {@code image} as {@code ref} (which has a tag). Blocks. */
     public Pushed push(Image image, Reference ref, Credentials credentials, ImageProgress progress) throws IOException {
         RepositorySession session = registry.open(ref, credentials);
-        List<Command> records = new ArrayList<>();
-        ArrayNode layers = JSON.createArrayNode();
+        List<Command> records = java.util.Collections.synchronizedList(new ArrayList<>());
+        // every layer is prepared (checked, compressed, sent) at once, a few at a time; the manifest lists them in order
+        List<java.util.concurrent.CompletableFuture<LayerBlob>> prepared = new ArrayList<>();
         for (String chainId : image.layers()) {
             Layer layer = state.layer(chainId).orElseThrow(() -> new IOException("layer " + chainId + " is not stored"));
             String shortId = Digests.shortId(layer.diffId());
             progress.status(shortId, "Preparing");
-            LayerBlob blob = state.layerBlob(layer.diffId()).filter(b -> b.mediaType().endsWith("gzip")).orElse(null);
-            if (blob != null && session.blobExists(blob.digest())) {
-                progress.status(shortId, "Layer already exists");
-            } else {
-                blob = compressAndSend(session, layer, shortId, progress);
-                records.add(new Command.RecordLayerBlob(layer.diffId(), blob.digest(), blob.size(), blob.mediaType()));
+            prepared.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    LayerBlob blob = state.layerBlob(layer.diffId()).filter(b -> b.mediaType().endsWith("gzip")).orElse(null);
+                    if (blob != null && session.blobExists(blob.digest())) {
+                        progress.status(shortId, "Layer already exists");
+                        return blob;
+                    }
+                    blob = compressAndSend(session, layer, shortId, progress);
+                    records.add(new Command.RecordLayerBlob(layer.diffId(), blob.digest(), blob.size(), blob.mediaType()));
+                    return blob;
+                } catch (IOException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, workers));
+        }
+        ArrayNode layers = JSON.createArrayNode();
+        for (java.util.concurrent.CompletableFuture<LayerBlob> f : prepared) {
+            LayerBlob blob;
+            try {
+                blob = f.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                prepared.forEach(other -> other.cancel(true));
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw e;
             }
             layers.addObject().put("mediaType", MediaTypes.DOCKER_LAYER).put("size", blob.size()).put("digest", blob.digest());
         }

@@ -1,0 +1,127 @@
+#!/bin/bash
+# Image benchmark: berthd (and, with --dockerd, Debian's dockerd side by side on its own socket and data
+# root), driven by the docker CLI, with a local registry from Debian's docker-registry on 127.0.0.1.
+#   - a ~200 MB image of 4 layers (each 25 MB of random bytes and 25 MB of text), built the same way on
+#     both daemons (import busybox, then run + commit four times)
+#   - docker save -o, docker load -i (after rmi), docker push (to an empty registry), docker pull (after
+#     rmi): seconds and MB/s
+#   - GET /system/df with 100 images and 200 containers: median of 20 calls
+# Prints each figure and the berthd/dockerd throughput ratios (> 1 means berthd is faster).
+# Run as root after 'mvn -DskipTests package'. With --dockerd it saves the host's iptables rules and
+# restores them afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WITH_DOCKERD=0; MB=25
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --dockerd) WITH_DOCKERD=1 ;;
+        --layer-mb) MB=$2; shift ;;
+        *) echo "usage: $0 [--dockerd] [--layer-mb N]" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ "$(id -u)" = 0 ] || { echo "$0: run as root" >&2; exit 1; }
+command -v docker-registry >/dev/null || { echo "$0: needs docker-registry (scripts/packages.sh)" >&2; exit 1; }
+work=$(mktemp -d /var/tmp/berth-bench-images.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+    sleep 2
+    if [ -n "${RESTORE_IPTABLES:-}" ]; then iptables-restore < "$work/iptables.save" || true; fi
+    grep -o " $work[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+wait_ping() { for _ in $(seq 1 600); do curl -sf --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "no ping on $1" >&2; return 1; }
+elapsed() { echo "$(now) - $1" | bc; }
+
+command -v bc >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq bc >/dev/null; }
+scripts/busybox-rootfs.sh "$work/busybox.tar"
+
+start_registry() { # name port
+    mkdir -p "$work/$1"
+    cat > "$work/$1/config.yml" <<EOF
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $work/$1/data}}
+http: {addr: 127.0.0.1:$2}
+EOF
+    docker-registry serve "$work/$1/config.yml" >>"$work/$1.log" 2>&1 &
+    pids+=("$!")
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/v2/" >/dev/null && return 0; sleep 0.05; done
+    echo "registry $1 did not start" >&2; return 1
+}
+
+measure() { # name socket registry-port
+    local name=$1 port=$3
+    export DOCKER_HOST=unix://$2 DOCKER_CONFIG=$work/dockercfg-$name
+    docker import "$work/busybox.tar" busybox:latest >/dev/null
+    local img=busybox:latest
+    for i in 1 2 3 4; do
+        docker run --network none --name "layer$i" "$img" sh -c \
+            "head -c $((MB * 1024 * 1024)) /dev/urandom > /random$i; seq 1 $((MB * 1024 * 1024 / 7)) | head -c $((MB * 1024 * 1024)) > /text$i" >/dev/null
+        docker commit "layer$i" "big:$i" >/dev/null
+        docker rm "layer$i" >/dev/null
+        img=big:$i
+    done
+    docker tag big:4 "127.0.0.1:$port/big:1"
+    local size_mb; size_mb=$(docker image inspect -f '{{.Size}}' big:4 | awk '{printf "%.0f", $1 / 1000000}')
+    local t0 t_save t_load t_push t_pull
+    t0=$(now); docker save -o "$work/$name.tar" big:4; t_save=$(elapsed "$t0")
+    docker rmi big:4 big:3 big:2 big:1 >/dev/null
+    t0=$(now); docker load -q -i "$work/$name.tar" >/dev/null; t_load=$(elapsed "$t0")
+    rm -f "$work/$name.tar"
+    t0=$(now); docker push -q "127.0.0.1:$port/big:1" >/dev/null; t_push=$(elapsed "$t0")
+    docker rmi big:4 "127.0.0.1:$port/big:1" >/dev/null
+    t0=$(now); docker pull -q "127.0.0.1:$port/big:1" >/dev/null; t_pull=$(elapsed "$t0")
+    printf '%-8s %s MB image: save %.2f s (%.0f MB/s)  load %.2f s (%.0f MB/s)  push %.2f s (%.0f MB/s)  pull %.2f s (%.0f MB/s)\n' \
+        "$name" "$size_mb" "$t_save" "$(echo "$size_mb / $t_save" | bc -l)" "$t_load" "$(echo "$size_mb / $t_load" | bc -l)" \
+        "$t_push" "$(echo "$size_mb / $t_push" | bc -l)" "$t_pull" "$(echo "$size_mb / $t_pull" | bc -l)"
+    SAVE=$t_save; LOAD=$t_load; PUSH=$t_push; PULL=$t_pull
+
+    # system df with 100 images and 200 containers
+    for i in $(seq 1 100); do
+        mkdir -p "$work/img$i"; echo "$i" > "$work/img$i/file$i"
+        tar -C "$work/img$i" -cf "$work/img$i.tar" .
+        docker import "$work/img$i.tar" "many:$i" >/dev/null
+        rm -rf "$work/img$i" "$work/img$i.tar"
+    done
+    for i in $(seq 1 200); do docker create --network none busybox true >/dev/null; done
+    local times=()
+    for _ in $(seq 1 20); do
+        t0=$(now); curl -sf --unix-socket "$2" http://localhost/v1.43/system/df >/dev/null; times+=("$(elapsed "$t0")")
+    done
+    DF=$(printf '%s\n' "${times[@]}" | median)
+    printf '%-8s GET /system/df with %s images and %s containers: median %.1f ms (20 calls)\n' "$name" \
+        "$(docker images -q | wc -l)" "$(docker ps -aq | wc -l)" "$(echo "$DF * 1000" | bc -l)"
+    docker rm -f $(docker ps -aq) >/dev/null
+    unset DOCKER_HOST DOCKER_CONFIG
+}
+
+# ---- berthd
+mkdir -p "$work/b-data" "$work/b-exec"
+bin/berthd --version >/dev/null   # the start-up cache is trained once per build
+bin/berthd --data-root "$work/b-data" --exec-root "$work/b-exec" -H "unix://$work/b-exec/berth.sock" \
+    --log-level warn >>"$work/berthd.log" 2>&1 &
+pids+=("$!")
+wait_ping "$work/b-exec/berth.sock"
+start_registry reg-b 5091
+measure berthd "$work/b-exec/berth.sock" 5091
+B_SAVE=$SAVE; B_LOAD=$LOAD; B_PUSH=$PUSH; B_PULL=$PULL
+
+[ "$WITH_DOCKERD" = 1 ] || exit 0
+# ---- dockerd (Debian's docker.io) on its own roots
+iptables-save > "$work/iptables.save"; RESTORE_IPTABLES=1
+mkdir -p "$work/d-data" "$work/d-exec"
+dockerd --data-root "$work/d-data" --exec-root "$work/d-exec" -H "unix://$work/d-exec/docker.sock" \
+    --pidfile "$work/d-exec/docker.pid" --bridge none --iptables=false --ip-forward=false \
+    >>"$work/dockerd.log" 2>&1 &
+pids+=("$!")
+wait_ping "$work/d-exec/docker.sock"
+start_registry reg-d 5092
+measure dockerd "$work/d-exec/docker.sock" 5092
+printf 'throughput berthd/dockerd: save %.2f  load %.2f  push %.2f  pull %.2f\n' \
+    "$(echo "$SAVE / $B_SAVE" | bc -l)" "$(echo "$LOAD / $B_LOAD" | bc -l)" \
+    "$(echo "$PUSH / $B_PUSH" | bc -l)" "$(echo "$PULL / $B_PULL" | bc -l)"
