@@ -69,18 +69,23 @@ public final class Filters {
         }
     }
 
-    /** Docker's label filter: every "key" or "key=value" must match. */
+    /** Docker's label filters: every "label" ("key" or "key=value") must match, no "label!" may. */
     public boolean matchLabels(Map<String, String> labels) {
         for (String want : get("label")) {
-            int eq = want.indexOf('=');
-            if (eq < 0) {
-                if (!labels.containsKey(want)) {
-                    return false;
-                }
-            } else if (!want.substring(eq + 1).equals(labels.get(want.substring(0, eq)))) {
+            if (!matchesLabel(want, labels)) {
+                return false;
+            }
+        }
+        for (String unwanted : get("label!")) {
+            if (matchesLabel(unwanted, labels)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean matchesLabel(String filter, Map<String, String> labels) {
+        int eq = filter.indexOf('=');
+        return eq < 0 ? labels.containsKey(filter) : filter.substring(eq + 1).equals(labels.get(filter.substring(0, eq)));
     }
 }

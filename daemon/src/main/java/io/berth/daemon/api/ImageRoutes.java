@@ -281,7 +281,7 @@ public final class ImageRoutes {
 
     private void prune(ApiCall call) {
         Filters filters = call.filters();
-        filters.allow("dangling", "label", "until");
+        filters.allow("dangling", "label", "label!", "until");
         boolean danglingOnly = !filters.has("dangling")
                 || filters.get("dangling").stream().anyMatch(v -> v.equals("true") || v.equals("1"));
         long untilNanos = filters.has("until") ? Times.filterTime(filters.get("until").get(0), System.currentTimeMillis() * 1_000_000L)
