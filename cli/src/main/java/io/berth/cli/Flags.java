@@ -92,6 +92,10 @@ public final class Flags {
                         throw new UsageException("unknown shorthand flag: '" + a.charAt(k) + "' in " + a);
                     }
                     if (!spec.takesValue) {
+                        if (k + 1 < a.length() && a.charAt(k + 1) == '=') {
+                            add(spec, a.substring(k + 2)); // -H=false
+                            break;
+                        }
                         add(spec, "true");
                         continue;
                     }

@@ -202,34 +202,34 @@ final class ImageCommands {
             return 0;
         }
         long now = Instant.now().getEpochSecond();
-        if (f.get("format") != null) {
-            for (JsonNode r : rows) {
-                var view = JSON.createObjectNode();
-                String id = r.path("Id").asText();
-                view.put("ID", id.equals("<missing>") ? id : shortId(id, noTrunc));
-                view.put("CreatedSince", Human.duration(Duration.ofSeconds(Math.max(0, now - r.path("Created").asLong()))) + " ago");
-                view.put("CreatedAt", Instant.ofEpochSecond(r.path("Created").asLong()).toString());
-                view.put("CreatedBy", r.path("CreatedBy").asText());
-                view.put("Size", human ? Human.size(r.path("Size").asDouble()) : Long.toString(r.path("Size").asLong()));
-                view.put("Comment", r.path("Comment").asText());
-                out.println(Templates.render(f.get("format"), view));
-            }
-            return 0;
-        }
-        Table table = new Table("IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
+        List<Map<String, String>> views = new ArrayList<>();
         for (JsonNode r : rows) {
+            Map<String, String> view = new LinkedHashMap<>();
             String id = r.path("Id").asText();
+            long created = r.path("Created").asLong();
+            String createdAt = Instant.ofEpochSecond(created).toString();
             String createdBy = r.path("CreatedBy").asText();
             if (!noTrunc && createdBy.length() > 45) {
                 createdBy = createdBy.substring(0, 44) + "…";
             }
-            String created = human ? Human.duration(Duration.ofSeconds(Math.max(0, now - r.path("Created").asLong()))) + " ago"
-                    : Instant.ofEpochSecond(r.path("Created").asLong()).toString();
-            table.row(id.equals("<missing>") ? id : shortId(id, noTrunc), created, createdBy,
-                    human ? Human.size(r.path("Size").asDouble()) : Long.toString(r.path("Size").asLong()),
-                    r.path("Comment").asText());
+            view.put("ID", id.equals("<missing>") ? id : shortId(id, noTrunc));
+            view.put("CreatedSince", human ? Human.duration(Duration.ofSeconds(Math.max(0, now - created))) + " ago" : createdAt);
+            view.put("CreatedAt", createdAt);
+            view.put("CreatedBy", createdBy);
+            view.put("Size", human ? Human.size(r.path("Size").asDouble()) : Long.toString(r.path("Size").asLong()));
+            view.put("Comment", r.path("Comment").asText());
+            views.add(view);
         }
-        table.print(out);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("ID", "IMAGE");
+        headers.put("CreatedSince", human ? "CREATED" : "CREATED AT");
+        headers.put("CreatedAt", "CREATED AT");
+        headers.put("CreatedBy", "CREATED BY");
+        headers.put("Size", "SIZE");
+        headers.put("Comment", "COMMENT");
+        String format = f.get("format");
+        Templates.print(format == null || format.equals("table") ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+                : format, headers, views, out);
         return 0;
     }
 

@@ -57,4 +57,25 @@ public final class Templates {
         m.appendTail(out);
         return out.toString();
     }
+
+    /**
+     * Prints rows as docker does for {@code --format}: "table ..." gives a header (each {{.Field}} named
+     * by {@code headers}) and aligned columns split at tabs; any other template is rendered once per row.
+     */
+    public static void print(String format, Map<String, String> headers, java.util.List<Map<String, String>> rows,
+                             java.io.PrintStream out) {
+        if (!format.startsWith("table")) {
+            rows.forEach(row -> out.println(render(format, row)));
+            return;
+        }
+        String template = format.substring("table".length()).trim().replace("\\t", "\t");
+        if (template.isEmpty()) {
+            template = String.join("\t", headers.keySet().stream().map(k -> "{{." + k + "}}").toList());
+        }
+        Table table = new Table(render(template, headers).split("\t", -1));
+        for (Map<String, String> row : rows) {
+            table.row(render(template, row).split("\t", -1));
+        }
+        table.print(out);
+    }
 }

@@ -202,7 +202,7 @@ public final class DockerViews {
         o.put("Created", config.path("created").asText(Times.rfc3339(image.createdNanos())));
         o.put("DockerVersion", config.path("docker_version").asText(""));
         o.put("Author", config.path("author").asText(""));
-        o.set("Config", image.runConfig());
+        o.set("Config", fullImageConfig(image.runConfig()));
         o.put("Architecture", config.path("architecture").asText("amd64"));
         o.put("Os", config.path("os").asText("linux"));
         o.put("Size", image.size());
@@ -271,6 +271,30 @@ public final class DockerViews {
             }
         }
         return out;
+    }
+
+    /** An image's runtime config with every field dockerd shows, absent ones as Docker's zero values. */
+    static ObjectNode fullImageConfig(JsonNode config) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("Hostname", "");
+        o.put("Domainname", "");
+        o.put("User", "");
+        o.put("AttachStdin", false);
+        o.put("AttachStdout", false);
+        o.put("AttachStderr", false);
+        o.put("Tty", false);
+        o.put("OpenStdin", false);
+        o.put("StdinOnce", false);
+        o.putNull("Env");
+        o.putNull("Cmd");
+        o.put("Image", "");
+        o.putNull("Volumes");
+        o.put("WorkingDir", "");
+        o.putNull("Entrypoint");
+        o.putNull("OnBuild");
+        o.putNull("Labels");
+        config.fields().forEachRemaining(e -> o.set(e.getKey(), e.getValue()));
+        return o;
     }
 
     private static List<String> sortedTags(Image image) {

@@ -84,7 +84,20 @@ public final class ImageRoutes {
                     continue;
                 }
             }
-            out.add(DockerViews.imageSummary(image, engine.state().containersUsing(image.id()).size(), engine.state().repoDigests(image.id())));
+            ObjectNode summary = DockerViews.imageSummary(image, engine.state().containersUsing(image.id()).size(),
+                    engine.state().repoDigests(image.id()));
+            if (filters.has("reference")) {
+                // only the tags the filter matched, as dockerd lists them
+                ArrayNode matched = JSON.createArrayNode();
+                summary.path("RepoTags").forEach(t -> {
+                    if (filters.get("reference").stream().anyMatch(p -> glob(p, t.asText())
+                            || glob(p, ImageReference.split(t.asText())[0]))) {
+                        matched.add(t);
+                    }
+                });
+                summary.set("RepoTags", matched);
+            }
+            out.add(summary);
         }
         call.json(200, out);
     }
@@ -199,6 +212,11 @@ public final class ImageRoutes {
         }
         List<ImageArchiveWriter.Entry> entries = new ArrayList<>();
         for (String name : names) {
+            List<ImageArchiveWriter.Entry> repository = wholeRepository(name);
+            if (!repository.isEmpty()) {
+                entries.addAll(repository);
+                continue;
+            }
             Image image = find(name);
             entries.add(new ImageArchiveWriter.Entry(image, savedReferences(name, image)));
         }
@@ -223,15 +241,28 @@ public final class ImageRoutes {
     }
 
     /**
-     * The references an image is saved under, as docker save does: a name that is a tag of the image
-     * keeps that tag; a bare repository ("busybox") takes all its tags; an id takes none.
+     * A bare repository name ("busybox", no tag, digest or id) saves every tag of that repository, across
+     * images, as dockerd does; empty when the name is not one or no tag is in it.
      */
+    private List<ImageArchiveWriter.Entry> wholeRepository(String name) {
+        if (name.contains("@") || name.lastIndexOf(':') > name.lastIndexOf('/')) {
+            return List.of();
+        }
+        String repo = ImageReference.split(ImageReference.normalize(name))[0];
+        List<ImageArchiveWriter.Entry> out = new ArrayList<>();
+        for (Image image : engine.state().images()) {
+            List<String> tags = image.tags().stream().filter(t -> ImageReference.split(t)[0].equals(repo)).sorted().toList();
+            if (!tags.isEmpty()) {
+                out.add(new ImageArchiveWriter.Entry(image, tags));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(e -> e.references().get(0)));
+        return out;
+    }
+
+    /** The references an image is saved under when named by tag (that tag) or id (none). */
     static List<String> savedReferences(String name, Image image) {
         String normalized = ImageReference.normalize(name);
-        if (image.tags().contains(normalized) && !name.contains(":") && !name.contains("@")) {
-            String repo = ImageReference.split(normalized)[0];
-            return image.tags().stream().filter(t -> ImageReference.split(t)[0].equals(repo)).sorted().toList();
-        }
         return image.tags().contains(normalized) ? List.of(normalized) : List.of();
     }
 
