@@ -52,22 +52,64 @@ final class ImageCommands {
             seen.forEach(out::println);
             return 0;
         }
-        Table table = new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+        boolean digests = f.bool("digests");
+        Table table = digests ? new Table("REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE")
+                : new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
         long now = Instant.now().getEpochSecond();
         for (JsonNode i : list) {
             String created = Human.duration(Duration.ofSeconds(Math.max(0, now - i.path("Created").asLong()))) + " ago";
             String size = Human.size(i.path("Size").asDouble());
             String id = shortId(i.path("Id").asText(), noTrunc);
-            if (i.path("RepoTags").isEmpty()) {
-                table.row("<none>", "<none>", id, created, size);
-            }
-            for (JsonNode t : i.path("RepoTags")) {
-                String[] rt = Main.repoTag(t.asText());
-                table.row(rt[0], rt[1], id, created, size);
+            for (String[] rtd : repoTagDigestRows(i, digests)) {
+                table.row(digests ? new String[] {rtd[0], rtd[1], rtd[2], id, created, size}
+                        : new String[] {rtd[0], rtd[1], id, created, size});
             }
         }
         table.print(out);
         return 0;
+    }
+
+    /**
+     * The docker CLI's rows of one image: a row per tag (per tag and digest of its repository with
+     * --digests), a row per repository known only by digest (tag {@code <none>}), {@code <none>} rows for
+     * an image with neither.
+     */
+    private static List<String[]> repoTagDigestRows(JsonNode image, boolean digests) {
+        Map<String, List<String>> tags = new LinkedHashMap<>();
+        Map<String, List<String>> repoDigests = new LinkedHashMap<>();
+        for (JsonNode t : image.path("RepoTags")) {
+            String[] rt = Main.repoTag(t.asText());
+            tags.computeIfAbsent(rt[0], k -> new ArrayList<>()).add(rt[1]);
+        }
+        for (JsonNode dg : image.path("RepoDigests")) {
+            String s = dg.asText();
+            int at = s.indexOf('@');
+            if (at > 0) {
+                repoDigests.computeIfAbsent(s.substring(0, at), k -> new ArrayList<>()).add(s.substring(at + 1));
+            }
+        }
+        List<String[]> rows = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : tags.entrySet()) {
+            List<String> ds = repoDigests.remove(e.getKey());
+            for (String tag : e.getValue()) {
+                if (!digests || ds == null || ds.isEmpty()) {
+                    rows.add(new String[] {e.getKey(), tag, "<none>"});
+                } else {
+                    ds.forEach(dg -> rows.add(new String[] {e.getKey(), tag, dg}));
+                }
+            }
+        }
+        for (Map.Entry<String, List<String>> e : repoDigests.entrySet()) {
+            if (digests) {
+                e.getValue().forEach(dg -> rows.add(new String[] {e.getKey(), "<none>", dg}));
+            } else {
+                rows.add(new String[] {e.getKey(), "<none>", "<none>"});
+            }
+        }
+        if (rows.isEmpty()) {
+            rows.add(new String[] {"<none>", "<none>", "<none>"});
+        }
+        return rows;
     }
 
     private static String shortId(String id, boolean noTrunc) {
@@ -287,6 +329,19 @@ final class ImageCommands {
         }
         JsonNode r = api.json("POST", VERSION_PREFIX + "/commit" + q, null);
         out.println(r.path("Id").asText());
+        return 0;
+    }
+
+    /** docker tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]. */
+    int tag(Flags f) throws Exception {
+        if (f.positional().size() != 2) {
+            throw new Flags.UsageException("requires exactly 2 arguments");
+        }
+        String[] target = Main.repoTag(f.positional().get(1));
+        try (ApiClient.Response r = api.call("POST", VERSION_PREFIX + "/images/" + f.positional().get(0) + "/tag?repo="
+                + URLEncoder.encode(target[0], StandardCharsets.UTF_8) + "&tag=" + URLEncoder.encode(target[1], StandardCharsets.UTF_8), null)) {
+            r.bytes();
+        }
         return 0;
     }
 }

@@ -66,6 +66,7 @@ public final class Main {
               save      Save one or more images to a tar archive (streamed to STDOUT by default)
               load      Load an image from a tar archive or STDIN
               history   Show the history of an image
+              tag       Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
               rmi       Remove one or more images
               version   Show the berth version information
               info      Display system-wide information
@@ -179,6 +180,7 @@ public final class Main {
                         .option("--platform").parse(rest));
                 case "history" -> images.history(new Flags(false).flag("-H", "--human").flag("--no-trunc")
                         .flag("-q", "--quiet").option("--format").option("--platform").parse(rest));
+                case "tag" -> images.tag(new Flags(false).parse(rest));
                 case "image-prune" -> images.prune(new Flags(false).flag("-a", "--all").flag("-f", "--force")
                         .option("--filter").parse(rest));
                 case "rmi" -> images.rmi(new Flags(false).flag("-f", "--force").flag("--no-prune").parse(rest));

@@ -136,4 +136,14 @@ class BerthCliE2EIT extends E2E {
         assertTrue(d.berth("ps", "--help").ok().out().contains("Usage:"));
         assertEquals("--help\n", d.berth("run", "--rm", "busybox", "echo", "--help").ok().out());
     }
+
+    @Test
+    void tagNamesTheSameImage() throws Exception {
+        String id = d.docker("image", "inspect", "-f", "{{.Id}}", "busybox").ok().out().trim();
+        d.berth("tag", "busybox", "tagged/by-berth:1").ok();
+        d.berth("image", "tag", "busybox:latest", "tagged/by-berth").ok();
+        assertEquals(id + "\n" + id + "\n", d.docker("image", "inspect", "-f", "{{.Id}}", "tagged/by-berth:1", "tagged/by-berth:latest").ok().out());
+        assertEquals(1, d.berth("tag", "nosuch", "x:1").code());
+        d.docker("rmi", "tagged/by-berth:1", "tagged/by-berth:latest").ok();
+    }
 }

@@ -23,8 +23,9 @@ final class LogStreamer {
     private final boolean tty;
     private final boolean timestamps;
     private final boolean follow;
+    /** Holds the log file open while following (so a removal or rotation loses nothing already written). */
+    private volatile JsonFileLog.Follower follower;
     private volatile boolean closed;
-    private long offset;
 
     LogStreamer(Engine engine, String containerId, JsonFileLog log, JsonFileLog.Query query,
                 HttpServerResponse response, boolean tty, boolean timestamps, boolean follow) {
@@ -39,10 +40,16 @@ final class LogStreamer {
     }
 
     void start() {
-        response.closeHandler(v -> closed = true);
+        response.closeHandler(v -> {
+            closed = true;
+            closeFollower();
+        });
         engine.<Buffer>blocking(() -> {
             List<JsonFileLog.Entry> entries = new ArrayList<>();
-            offset = log.read(query, entries::add);
+            long offset = log.read(query, entries::add);
+            if (follow) {
+                follower = log.follow(offset);
+            }
             return encode(entries);
         }).onSuccess(data -> {
             if (data.length() > 0) {
@@ -64,7 +71,7 @@ final class LogStreamer {
         engine.<Buffer>blocking(() -> {
             List<JsonFileLog.Entry> entries = new ArrayList<>();
             // a follower wants everything new, whatever tail said
-            offset = log.readFrom(offset, new JsonFileLog.Query(query.stdout(), query.stderr(), query.sinceNanos(),
+            follower.read(new JsonFileLog.Query(query.stdout(), query.stderr(), query.sinceNanos(),
                     query.untilNanos(), -1), entries::add);
             return encode(entries);
         }).onSuccess(data -> {
@@ -75,13 +82,27 @@ final class LogStreamer {
                 response.write(data);
             }
             if (!running) {
+                closeFollower();
                 response.end();
             } else if (response.writeQueueFull()) {
                 response.drainHandler(v -> engine.vertx().setTimer(POLL_MS, t -> poll()));
             } else {
                 engine.vertx().setTimer(POLL_MS, t -> poll());
             }
-        }).onFailure(e -> response.end());
+        }).onFailure(e -> {
+            closeFollower();
+            response.end();
+        });
+    }
+
+    private void closeFollower() {
+        JsonFileLog.Follower f = follower;
+        if (f != null) {
+            engine.blocking(() -> {
+                f.close();
+                return null;
+            });
+        }
     }
 
     private Buffer encode(List<JsonFileLog.Entry> entries) {

@@ -90,36 +90,83 @@ public final class JsonFileLog {
     }
 
     /**
-     * Delivers complete records appended to the current file since {@code offset}; when the file was
-     * rotated (it is now shorter than {@code offset}), the rest of the rotated file is not lost: reading
-     * starts over at the new file. Returns the new offset.
+     * A follower of the log from {@code offset} in the current file. It holds that file open, so what
+     * was written before the file was rotated away or removed with its container is still delivered.
      */
-    public long readFrom(long offset, Query query, Consumer<Entry> out) throws IOException {
-        if (!Files.exists(file)) {
-            return offset;
+    public Follower follow(long offset) throws IOException {
+        return new Follower(offset);
+    }
+
+    public final class Follower implements java.io.Closeable {
+        private RandomAccessFile current;
+        private Object key;
+        private long offset;
+
+        private Follower(long offset) throws IOException {
+            this.offset = offset;
+            open();
         }
-        long size = Files.size(file);
-        if (size < offset) {
-            Path previous = file.resolveSibling(file.getFileName() + ".1");
-            if (Files.exists(previous) && Files.size(previous) > offset) {
-                scan(previous, offset, e -> {
-                    if (query.wants(e)) {
-                        out.accept(e);
-                    }
-                });
+
+        private void open() throws IOException {
+            try {
+                key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+                current = new RandomAccessFile(file.toFile(), "r");
+            } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException gone) {
+                current = null;
+                key = null;
             }
-            offset = 0;
         }
-        return scan(file, offset, e -> {
-            if (query.wants(e)) {
-                out.accept(e);
+
+        /** Delivers the complete records appended since the last call. */
+        public void read(Query query, Consumer<Entry> out) throws IOException {
+            Consumer<Entry> wanted = e -> {
+                if (query.wants(e)) {
+                    out.accept(e);
+                }
+            };
+            if (current == null) {
+                open();
+                offset = 0;
+                if (current == null) {
+                    return;
+                }
             }
-        });
+            offset = scan(current, offset, wanted);
+            Object now = null;
+            try {
+                now = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // removed: the held file was read to its end above
+            }
+            if (!java.util.Objects.equals(now, key)) {
+                // rotated (or removed): the held file is complete; continue with the new one from its start
+                current.close();
+                open();
+                offset = 0;
+                if (current != null) {
+                    offset = scan(current, 0, wanted);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+        }
     }
 
     /** Parses complete lines from {@code start}; returns the offset after the last complete line. */
     private static long scan(Path p, long start, Consumer<Entry> out) throws IOException {
         try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "r")) {
+            return scan(raf, start, out);
+        }
+    }
+
+    private static long scan(RandomAccessFile raf, long start, Consumer<Entry> out) throws IOException {
+        {
             long length = raf.length();
             if (start >= length) {
                 return start;
