@@ -178,6 +178,17 @@ public final class Decider {
         Image image = found.orElseThrow(() -> noSuchImage(c.nameOrId()));
         String shortId = image.id().substring(7, 19);
         String asRef = io.berth.daemon.state.ImageReference.normalize(c.nameOrId());
+        if (state.repoDigests(image.id()).contains(asRef)) {
+            // a digest reference is removed like a tag: the image goes only when nothing else names or uses it
+            List<Event> events = new ArrayList<>(List.of(new ImageDigestRemoved(image.id(), asRef)));
+            List<Map<String, String>> report = new ArrayList<>(List.of(Map.of("Untagged", asRef)));
+            if (image.tags().isEmpty() && state.repoDigests(image.id()).size() == 1
+                    && state.containersUsing(image.id()).isEmpty()) {
+                events.add(new ImageDeleted(image.id()));
+                report.add(Map.of("Deleted", image.id()));
+            }
+            return new Decision(events, report);
+        }
         boolean byReference = image.tags().contains(asRef);
         List<Container> users = state.containersUsing(image.id());
         List<Event> events = new ArrayList<>();

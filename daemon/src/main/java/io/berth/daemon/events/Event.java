@@ -112,6 +112,12 @@ public sealed interface Event {
         public String aggregateId() { return id; }
     }
 
+    /** {@code repoDigest} no longer names image {@code id} (docker rmi repo@sha256:...). */
+    record ImageDigestRemoved(String id, String repoDigest) implements Event {
+        public String aggregateKind() { return "image"; }
+        public String aggregateId() { return id; }
+    }
+
     /**
      * The layer with {@code diffId} travels to and from registries as the compressed blob {@code digest}
      * ({@code size} bytes, {@code mediaType}): a push checks the registry for it before compressing again.

@@ -69,6 +69,11 @@ public final class EngineState {
                     Set.of(), Image.parseConfig(e.config())));
         } else if (event instanceof ImageDigestRecorded e) {
             repoDigests.computeIfAbsent(e.id(), k -> ConcurrentHashMap.newKeySet()).add(e.repoDigest());
+        } else if (event instanceof ImageDigestRemoved e) {
+            repoDigests.computeIfPresent(e.id(), (k, set) -> {
+                set.remove(e.repoDigest());
+                return set.isEmpty() ? null : set;
+            });
         } else if (event instanceof LayerBlobRecorded e) {
             layerBlobs.put(e.diffId(), new LayerBlob(e.digest(), e.size(), e.mediaType()));
         } else if (event instanceof ImageTagged e) {

@@ -66,6 +66,24 @@ class DeciderTest {
     }
 
     @Test
+    void removingADigestReferenceKeepsATaggedImage() throws Exception {
+        String digest = "localhost:5000/app@sha256:" + "9".repeat(64);
+        apply(new Command.RecordImageDigest(IMAGE, digest));
+        Decision d = apply(new RemoveImage(digest, false, false));
+        assertEquals(List.of(Map.of("Untagged", digest)), d.value());
+        assertTrue(state.image(IMAGE).isPresent(), "busybox:latest still names it");
+        assertEquals(List.of(), state.repoDigests(IMAGE));
+
+        // an image pulled by digest has no tag: removing its digest removes it
+        String pulled = "sha256:" + "d".repeat(64);
+        apply(new RegisterImage(pulled, "{}", List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", List.of()));
+        apply(new Command.RecordImageDigest(pulled, digest));
+        Decision last = apply(new RemoveImage(digest, false, false));
+        assertEquals(List.of(Map.of("Untagged", digest), Map.of("Deleted", pulled)), last.value());
+        assertTrue(state.image(pulled).isEmpty(), "the last reference took the image with it");
+    }
+
+    @Test
     void namesAreUnique() {
         create(C1, "web");
         ApiException e = assertThrows(ApiException.class, () -> create("2".repeat(64), "web"));
