@@ -21,15 +21,23 @@ import java.util.Set;
  * An image archive ({@code docker load}'s input) unpacked into a private directory under the data root,
  * treating it as hostile: only directories and regular files are written, names must stay inside
  * ({@code ..} and absolute names are refused), each name appears once, and symlinks (old docker-archives
- * link shared layer.tar files) are not created but remembered and resolved by {@link #file} inside the
- * archive only. The caller deletes the directory.
+ * link shared layer.tar files) are not created but remembered and resolved by {@link #open} inside the
+ * archive only. When the archive is a plain (uncompressed) file, large entries (layers) are not copied
+ * out at all: they are read in place from the archive when the loader applies them. The caller deletes
+ * the directory.
  */
 final class ArchiveDir {
 
     private static final int MAX_LINK_HOPS = 8;
 
+    /** Entries at least this big stay in a plain archive and are read from it in place. */
+    private static final long IN_PLACE = 1 << 20;
+
     private final Path root;
     private final Map<String, String> symlinks = new HashMap<>();
+    /** Entries left in the archive file: name → {offset, size}. */
+    private final Map<String, long[]> inPlace = new HashMap<>();
+    private Path archive;
 
     private ArchiveDir(Path root) {
         this.root = root;
@@ -37,9 +45,19 @@ final class ArchiveDir {
 
     /** Unpacks {@code tar} into {@code root} (an empty directory). */
     static ArchiveDir unpack(InputStream tar, Path root) throws IOException {
+        return unpack(tar, root, null);
+    }
+
+    /**
+     * As {@link #unpack(InputStream, Path)}; {@code plainArchive}, when not null, is the uncompressed file
+     * {@code tar} reads from its start, and large entries are left in it.
+     */
+    static ArchiveDir unpack(InputStream tar, Path root, Path plainArchive) throws IOException {
         ArchiveDir dir = new ArchiveDir(root);
+        dir.archive = plainArchive;
         Set<String> seen = new HashSet<>();
-        try (TarArchiveInputStream in = new TarArchiveInputStream(tar, StandardCharsets.UTF_8.name())) {
+        Counting counted = new Counting(tar);
+        try (TarArchiveInputStream in = new TarArchiveInputStream(counted, StandardCharsets.UTF_8.name())) {
             TarArchiveEntry e;
             while ((e = next(in)) != null) {
                 String name = clean(e.getName());
@@ -54,6 +72,9 @@ final class ArchiveDir {
                     Files.createDirectories(target);
                 } else if (e.isSymbolicLink()) {
                     dir.symlinks.put(name, e.getLinkName());
+                } else if (e.isFile() && !e.isLink() && plainArchive != null && e.getSize() >= IN_PLACE) {
+                    // the tar reader has consumed exactly the headers: the content starts here
+                    dir.inPlace.put(name, new long[] {counted.count, e.getSize()});
                 } else if (e.isFile() && !e.isLink()) {
                     Files.createDirectories(target.getParent());
                     try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
@@ -103,23 +124,40 @@ final class ArchiveDir {
 
     boolean exists(String name) {
         try {
-            return Files.isRegularFile(file(name), LinkOption.NOFOLLOW_LINKS);
+            open(name).close();
+            return true;
         } catch (IOException | ApiException e) {
             return false;
         }
     }
 
-    /** The regular file an archive name (from manifest.json or a descriptor) stands for, links followed. */
-    Path file(String name) throws IOException {
+    /** The content of the regular file an archive name (from manifest.json or a descriptor) stands for, links followed. */
+    InputStream open(String name) throws IOException {
+        String entry = resolve(name);
+        long[] span = inPlace.get(entry);
+        if (span != null) {
+            java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(archive);
+            if (span[0] + span[1] > ch.size()) {
+                ch.close();
+                throw invalid("unexpected end of the archive (truncated?) in " + name);
+            }
+            ch.position(span[0]);
+            return new Bounded(new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(ch), 1 << 16), span[1]);
+        }
+        Path p = inside(entry);
+        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            throw invalid("the archive has no file " + name);
+        }
+        return Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** An archive name with its symlinks followed, inside the archive. */
+    private String resolve(String name) {
         String current = clean(name);
         for (int hop = 0; hop <= MAX_LINK_HOPS; hop++) {
             String link = symlinks.get(current);
             if (link == null) {
-                Path p = inside(current);
-                if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    throw invalid("the archive has no file " + name);
-                }
-                return p;
+                return current;
             }
             int slash = current.lastIndexOf('/');
             String base = slash < 0 ? "" : current.substring(0, slash + 1);
@@ -178,5 +216,73 @@ final class ArchiveDir {
 
     private static ApiException invalid(String message) {
         return ApiException.invalid("invalid image archive: " + message);
+    }
+
+    /** The next {@code left} bytes of a stream. */
+    private static final class Bounded extends java.io.FilterInputStream {
+        private long left;
+
+        Bounded(InputStream in, long left) {
+            super(in);
+            this.left = left;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+    }
+
+    /** Counts the bytes the tar reader takes (read or skipped): the position in a plain archive. */
+    private static final class Counting extends java.io.FilterInputStream {
+        long count;
+
+        Counting(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            count += skipped;
+            return skipped;
+        }
     }
 }

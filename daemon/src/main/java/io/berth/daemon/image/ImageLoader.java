@@ -56,7 +56,7 @@ public final class ImageLoader {
     public List<Loaded> load(Path archive, Path workDir, long nowNanos) throws IOException {
         ArchiveDir dir;
         try (InputStream in = ImageImporter.open(archive)) {
-            dir = ArchiveDir.unpack(in, workDir);
+            dir = ArchiveDir.unpack(in, workDir, ImageImporter.isCompressed(archive) ? null : archive);
         }
         List<Loaded> out = new ArrayList<>();
         if (dir.exists("manifest.json")) {
@@ -123,7 +123,10 @@ public final class ImageLoader {
 
     private Loaded loadImage(ArchiveDir dir, String configPath, String configDigest, List<LayerBlob> layers,
                              List<String> repoTags, long nowNanos) throws IOException {
-        byte[] config = Files.readAllBytes(dir.file(configPath));
+        byte[] config;
+        try (InputStream in = dir.open(configPath)) {
+            config = in.readAllBytes();
+        }
         String imageId = "sha256:" + ImageStore.sha256(config);
         if (configDigest != null && !configDigest.equals(imageId)) {
             throw invalid("config " + configPath + " hashes to " + imageId + ", not " + configDigest);
@@ -179,11 +182,10 @@ public final class ImageLoader {
         if (known != null && storage.layerExists(storageId)) {
             return known.size();
         }
-        Path file = dir.file(blob.path());
         MessageDigest raw = ImageArchiveWriter.sha256();
         MessageDigest uncompressed = ImageArchiveWriter.sha256();
         long size;
-        try (InputStream rawIn = new DigestInputStream(Files.newInputStream(file), raw);
+        try (InputStream rawIn = new DigestInputStream(dir.open(blob.path()), raw);
              InputStream in = new DigestInputStream(ImageImporter.decompress(rawIn), uncompressed)) {
             size = storage.applyLayer(storageId, parent == null ? null : LayerIds.storageId(parent), in);
             // what the driver did not read (it had the layer already; bytes after a gzip stream) is hashed too
@@ -232,7 +234,10 @@ public final class ImageLoader {
     }
 
     private static JsonNode readJson(ArchiveDir dir, String name, String digest) throws IOException {
-        byte[] bytes = Files.readAllBytes(dir.file(name));
+        byte[] bytes;
+        try (InputStream in = dir.open(name)) {
+            bytes = in.readAllBytes();
+        }
         if (digest != null && !digest.equals("sha256:" + ImageStore.sha256(bytes))) {
             throw invalid(name + " does not match its digest " + digest);
         }
