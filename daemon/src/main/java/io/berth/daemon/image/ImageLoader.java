@@ -185,7 +185,8 @@ public final class ImageLoader {
         MessageDigest raw = ImageArchiveWriter.sha256();
         MessageDigest uncompressed = ImageArchiveWriter.sha256();
         long size;
-        try (InputStream rawIn = new DigestInputStream(dir.open(blob.path()), raw);
+        // the blob's own digest only when a descriptor names one (OCI); a docker-archive layer is checked by its diff id
+        try (InputStream rawIn = blob.digest() == null ? dir.open(blob.path()) : new DigestInputStream(dir.open(blob.path()), raw);
              InputStream in = new DigestInputStream(ImageImporter.decompress(rawIn), uncompressed)) {
             size = storage.applyLayer(storageId, parent == null ? null : LayerIds.storageId(parent), in);
             // what the driver did not read (it had the layer already; bytes after a gzip stream) is hashed too
