@@ -125,8 +125,8 @@ public final class ImagePusher {
         try {
             MessageDigest compressed = ImageArchiveWriter.sha256();
             MessageDigest uncompressed = ImageArchiveWriter.sha256();
-            try (OutputStream out = new DigestOutputStream(new GZIPOutputStream(new DigestOutputStream(
-                    new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16), compressed), 1 << 16), uncompressed)) {
+            try (OutputStream out = new DigestOutputStream(new FastGzip(new DigestOutputStream(
+                    new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16), compressed)), uncompressed)) {
                 storage.exportLayer(LayerIds.storageId(layer.chainId()), out);
             }
             String diffId = "sha256:" + HexFormat.of().formatHex(uncompressed.digest());
@@ -146,6 +146,17 @@ public final class ImagePusher {
             return new LayerBlob(digest, size, MediaTypes.DOCKER_LAYER);
         } finally {
             Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * gzip at zlib's fastest level: on 2 cores compression bounds a push, and level 1 is several times
+     * faster than the default for blobs a few percent larger (the registry and pullers do not care).
+     */
+    private static final class FastGzip extends GZIPOutputStream {
+        FastGzip(OutputStream out) throws IOException {
+            super(out, 1 << 16);
+            def.setLevel(java.util.zip.Deflater.BEST_SPEED);
         }
     }
 }
