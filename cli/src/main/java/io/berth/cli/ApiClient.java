@@ -74,6 +74,27 @@ public final class ApiClient {
             return status >= 200 && status < 300;
         }
 
+        /**
+         * Reads a JSONMessage stream (import, load): each message to {@code each}; a non-2xx answer or an
+         * in-stream error ({@code errorDetail} / {@code error}) is an {@link ApiError}.
+         */
+        public void jsonMessages(java.util.function.Consumer<JsonNode> each) throws IOException {
+            if (!ok()) {
+                throw new ApiError(status, errorMessage());
+            }
+            java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(body, StandardCharsets.UTF_8));
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode m = JSON.readTree(line);
+                if (m.has("errorDetail") || m.has("error")) {
+                    throw new ApiError(500, m.path("errorDetail").path("message").asText(m.path("error").asText()));
+                }
+                each.accept(m);
+            }
+        }
+
         @Override
         public void close() throws IOException {
             channel.close();

@@ -134,21 +134,11 @@ final class ImageCommands {
         String src = pos.get(0);
         try (InputStream body = src.equals("-") ? System.in : Files.newInputStream(Path.of(src));
              ApiClient.Response r = api.request("POST", VERSION_PREFIX + "/images/create" + q, body, "application/x-tar")) {
-            if (!r.ok()) {
-                throw new ApiClient.ApiError(r.status, r.errorMessage());
-            }
-            for (String line : new String(r.bytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode m = JSON.readTree(line);
-                if (m.has("errorDetail")) {
-                    throw new ApiClient.ApiError(500, m.path("errorDetail").path("message").asText());
-                }
+            r.jsonMessages(m -> {
                 if (m.has("status")) {
                     out.println(m.path("status").asText());
                 }
-            }
+            });
         } catch (java.nio.file.NoSuchFileException e) {
             err.println("open " + src + ": no such file or directory");
             return 1;
@@ -206,21 +196,11 @@ final class ImageCommands {
         String q = "?quiet=" + (f.bool("quiet") ? "1" : "0");
         try (InputStream body = file == null ? System.in : Files.newInputStream(Path.of(file));
              ApiClient.Response r = api.request("POST", VERSION_PREFIX + "/images/load" + q, body, "application/x-tar")) {
-            if (!r.ok()) {
-                throw new ApiClient.ApiError(r.status, r.errorMessage());
-            }
-            for (String line : new String(r.bytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode m = JSON.readTree(line);
-                if (m.has("errorDetail") || m.has("error")) {
-                    throw new ApiClient.ApiError(500, m.path("errorDetail").path("message").asText(m.path("error").asText()));
-                }
+            r.jsonMessages(m -> {
                 if (m.has("stream")) {
                     out.print(m.path("stream").asText());
                 }
-            }
+            });
         } catch (java.nio.file.NoSuchFileException e) {
             err.println("open " + file + ": no such file or directory");
             return 1;

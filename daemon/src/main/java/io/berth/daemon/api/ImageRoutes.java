@@ -172,12 +172,7 @@ public final class ImageRoutes {
         String message = call.query("message", "");
         String finalTag = tag;
         Path upload = engine.paths().tmp().resolve("import-" + Journal.newCorrelationId());
-        call.request().pause();
-        engine.vertx().fileSystem().open(upload.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
-                .compose(file -> {
-                    call.request().resume();
-                    return call.request().pipeTo(file);
-                })
+        receiveBody(call, upload)
                 .compose(v -> engine.blocking(() -> {
                     try {
                         return importer.importArchive(upload, finalTag, changes, message, System.currentTimeMillis() * 1_000_000L);
@@ -197,6 +192,16 @@ public final class ImageRoutes {
                 });
     }
 
+
+    /** Streams the request body (an archive) into {@code file}, a new file in the data root's tmp, without blocking. */
+    private Future<Void> receiveBody(ApiCall call, Path file) {
+        call.request().pause();
+        return engine.vertx().fileSystem().open(file.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
+                .compose(out -> {
+                    call.request().resume();
+                    return call.request().pipeTo(out);
+                });
+    }
 
     // ---- GET /images/{name}/history ---------------------------------------------------------------
 
@@ -272,12 +277,7 @@ public final class ImageRoutes {
         Path upload = engine.paths().tmp().resolve("load-" + Journal.newCorrelationId());
         Path work = engine.paths().tmp().resolve("load-" + Journal.newCorrelationId() + ".d");
         ImageLoader loader = new ImageLoader(engine.state(), engine.drivers().storage(), engine.images());
-        call.request().pause();
-        engine.vertx().fileSystem().open(upload.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
-                .compose(file -> {
-                    call.request().resume();
-                    return call.request().pipeTo(file);
-                })
+        receiveBody(call, upload)
                 .compose(v -> engine.blocking(() -> {
                     Files.createDirectories(work);
                     return loader.load(upload, work, System.currentTimeMillis() * 1_000_000L);

@@ -22,13 +22,19 @@ public final class Times {
     }
 
     /** Docker's go-units HumanDuration. */
+    /** Nanoseconds since the epoch of an RFC 3339 time ("created" in an image config); {@code fallbackNanos} when it is not one. */
+    public static long epochNanos(String rfc3339, long fallbackNanos) {
+        try {
+            java.time.Instant t = java.time.Instant.parse(rfc3339);
+            return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+        } catch (java.time.format.DateTimeParseException e) {
+            return fallbackNanos;
+        }
+    }
+
     /** Seconds since the epoch of an RFC 3339 time; {@code fallbackNanos} (converted) when it is not one. */
     public static long epochSeconds(String rfc3339, long fallbackNanos) {
-        try {
-            return java.time.Instant.parse(rfc3339).getEpochSecond();
-        } catch (java.time.format.DateTimeParseException e) {
-            return fallbackNanos / 1_000_000_000L;
-        }
+        return epochNanos(rfc3339, fallbackNanos) / 1_000_000_000L;
     }
 
     public static String human(Duration d) {

@@ -17,8 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -171,7 +169,7 @@ public final class ImageLoader {
         tags.forEach(t -> messages.add("Loaded image: " + t));
         String comment = "";
         return new Loaded(new Command.RegisterImage(imageId, new String(config, StandardCharsets.UTF_8), newLayers,
-                chain, size, created(parsed, nowNanos), comment, tags), messages);
+                chain, size, io.berth.daemon.api.Times.epochNanos(parsed.path("created").asText(""), nowNanos), comment, tags), messages);
     }
 
     /** Applies a layer unless the driver has it; checks its digests. Returns its size. */
@@ -212,14 +210,6 @@ public final class ImageLoader {
         return size;
     }
 
-    private static long created(JsonNode config, long fallback) {
-        try {
-            Instant t = Instant.parse(config.path("created").asText(""));
-            return t.getEpochSecond() * 1_000_000_000L + t.getNano();
-        } catch (DateTimeParseException e) {
-            return fallback;
-        }
-    }
 
     private static String blobPath(JsonNode descriptor) {
         String digest = descriptor.path("digest").asText("");

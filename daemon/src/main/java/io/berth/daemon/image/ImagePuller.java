@@ -30,8 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -148,7 +146,7 @@ public final class ImagePuller {
             if (existing == null || !newLayers.isEmpty()) {
                 images.put(config);
                 register = new Command.RegisterImage(imageId, new String(config, StandardCharsets.UTF_8), newLayers,
-                        chain, size, created(parsed, nowNanos), "", tags);
+                        chain, size, io.berth.daemon.api.Times.epochNanos(parsed.path("created").asText(""), nowNanos), "", tags);
             } else {
                 tags.forEach(t -> records.add(new Command.TagImage(imageId, t)));
             }
@@ -245,12 +243,4 @@ public final class ImagePuller {
         };
     }
 
-    private static long created(JsonNode config, long fallback) {
-        try {
-            Instant t = Instant.parse(config.path("created").asText(""));
-            return t.getEpochSecond() * 1_000_000_000L + t.getNano();
-        } catch (DateTimeParseException e) {
-            return fallback;
-        }
-    }
 }

@@ -1,7 +1,5 @@
 package io.berth.daemon.image;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.daemon.util.Files2;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,9 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -22,10 +18,7 @@ import java.util.stream.Stream;
  */
 public final class ImageStore {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Path blobs;
-    private final Map<String, ObjectNode> cache = new ConcurrentHashMap<>();
 
     public ImageStore(Path root) throws IOException {
         this.blobs = root.resolve("blobs").resolve("sha256");
@@ -43,17 +36,6 @@ public final class ImageStore {
         return "sha256:" + hex;
     }
 
-    /** The config document of image {@code id}. */
-    public ObjectNode config(String id) throws IOException {
-        ObjectNode cached = cache.get(id);
-        if (cached != null) {
-            return cached;
-        }
-        ObjectNode config = (ObjectNode) JSON.readTree(Files.readAllBytes(blobs.resolve(hex(id))));
-        cache.put(id, config);
-        return config;
-    }
-
     /** The exact bytes of image {@code id}'s config (its sha256 is the id); checked as they are read. */
     public byte[] configBytes(String id) throws IOException {
         byte[] bytes = Files.readAllBytes(blobs.resolve(hex(id)));
@@ -64,7 +46,6 @@ public final class ImageStore {
     }
 
     public void delete(String id) throws IOException {
-        cache.remove(id);
         Files.deleteIfExists(blobs.resolve(hex(id)));
     }
 

@@ -273,10 +273,7 @@ public class OverlayDriver implements StorageDriver {
 
     @Override
     public RootfsMount rootfs(String containerId) throws IOException {
-        Path dir = containers.resolve(DriverDirs.checkId(containerId));
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("overlay: no layers for container " + containerId);
-        }
+        Path dir = existingContainer(containerId);
         String[] lower = Files.readString(dir.resolve("lower")).trim().split(":");
         StringBuilder o = new StringBuilder("lowerdir=");
         for (int i = 0; i < lower.length; i++) {
@@ -317,10 +314,7 @@ public class OverlayDriver implements StorageDriver {
 
     /** The upper dir over the init layer and the image layers (lower in the overlay sense). */
     private FsChanges.ChangeSet changeSet(String containerId) throws IOException {
-        Path dir = containers.resolve(DriverDirs.checkId(containerId));
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new java.nio.file.NoSuchFileException("overlay: no layers for container " + containerId);
-        }
+        Path dir = existingContainer(containerId);
         List<Path> lowers = new ArrayList<>();
         for (String shortName : Files.readString(dir.resolve("lower")).trim().split(":")) {
             lowers.add(links.resolve(shortName).toRealPath());
@@ -334,10 +328,7 @@ public class OverlayDriver implements StorageDriver {
      */
     @Override
     public void exportContainerRootfs(String containerId, OutputStream tar) throws IOException {
-        Path dir = containers.resolve(DriverDirs.checkId(containerId));
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new java.nio.file.NoSuchFileException("overlay: no layers for container " + containerId);
-        }
+        Path dir = existingContainer(containerId);
         StringBuilder lowerdir = new StringBuilder("lowerdir=").append(dir.resolve("diff"));
         for (String shortName : Files.readString(dir.resolve("lower")).trim().split(":")) {
             lowerdir.append(':').append(links.resolve(shortName));
@@ -355,12 +346,18 @@ public class OverlayDriver implements StorageDriver {
         }
     }
 
-    @Override
-    public long containerLayerSize(String containerId) throws IOException {
+    /** The container's directory; a NoSuchFileException when the driver holds no layers for it. */
+    private Path existingContainer(String containerId) throws IOException {
         Path dir = containers.resolve(DriverDirs.checkId(containerId));
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("overlay: no layers for container " + containerId);
+            throw new java.nio.file.NoSuchFileException("overlay: no layers for container " + containerId);
         }
+        return dir;
+    }
+
+    @Override
+    public long containerLayerSize(String containerId) throws IOException {
+        Path dir = existingContainer(containerId);
         return FsTrees.regularFileBytes(dir.resolve("diff"));
     }
 
