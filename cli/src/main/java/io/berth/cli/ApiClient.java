@@ -75,23 +75,23 @@ public final class ApiClient {
         }
 
         /**
-         * Reads a JSONMessage stream (import, load): each message to {@code each}; a non-2xx answer or an
-         * in-stream error ({@code errorDetail} / {@code error}) is an {@link ApiError}.
+         * Reads a JSONMessage stream (import, load, pull, push, build): one JSON document after another,
+         * each to {@code each}; a non-2xx answer is an {@link ApiError}, an in-stream error
+         * ({@code errorDetail} / {@code error}) a {@link StreamError}.
          */
         public void jsonMessages(java.util.function.Consumer<JsonNode> each) throws IOException {
             if (!ok()) {
                 throw new ApiError(status, errorMessage());
             }
-            java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(body, StandardCharsets.UTF_8));
-            for (String line; (line = lines.readLine()) != null; ) {
-                if (line.isBlank()) {
-                    continue;
+            try (com.fasterxml.jackson.databind.MappingIterator<JsonNode> messages = JSON.readerFor(JsonNode.class).readValues(body)) {
+                while (messages.hasNextValue()) {
+                    JsonNode m = messages.nextValue();
+                    if (m.has("errorDetail") || m.has("error")) {
+                        throw new StreamError(m.path("errorDetail").path("code").asInt(0),
+                                m.path("errorDetail").path("message").asText(m.path("error").asText()));
+                    }
+                    each.accept(m);
                 }
-                JsonNode m = JSON.readTree(line);
-                if (m.has("errorDetail") || m.has("error")) {
-                    throw new ApiError(500, m.path("errorDetail").path("message").asText(m.path("error").asText()));
-                }
-                each.accept(m);
             }
         }
 
@@ -102,13 +102,32 @@ public final class ApiClient {
     }
 
     /** The daemon answered with an error status. */
-    public static final class ApiError extends IOException {
+    public static class ApiError extends IOException {
         public final int status;
 
         public ApiError(int status, String message) {
             super(message);
             this.status = status;
         }
+    }
+
+    /**
+     * An error the daemon reported inside a JSONMessage stream, after its 200 answer:
+     * {@code {"errorDetail": {"code": N, "message": ...}, "error": ...}}; {@code code} is 0 when absent.
+     */
+    public static final class StreamError extends ApiError {
+        public final int code;
+
+        public StreamError(int code, String message) {
+            super(500, message);
+            this.code = code;
+        }
+    }
+
+    /** A request body produced by writing it (sent chunked as it is written), such as a build context's tar. */
+    @FunctionalInterface
+    public interface BodyWriter {
+        void writeTo(OutputStream out) throws IOException;
     }
 
     /** --filter k=v flags as the API's filters document: {"k": {"v": true}}. */
@@ -126,15 +145,22 @@ public final class ApiClient {
         return node;
     }
 
+    /** "?k=v&...": the parameters in their map's order; a null value is left out. */
     public static String query(Map<String, String> params) {
+        Map<String, java.util.List<String>> multi = new LinkedHashMap<>();
+        params.forEach((k, v) -> multi.put(k, v == null ? java.util.List.of() : java.util.List.of(v)));
+        return multiQuery(multi);
+    }
+
+    /** "?t=a&t=b&...": each parameter once per value, in the map's order (a TreeMap gives Go's url.Values order). */
+    public static String multiQuery(Map<String, ? extends java.util.Collection<String>> params) {
         StringBuilder b = new StringBuilder();
-        for (Map.Entry<String, String> e : params.entrySet()) {
-            if (e.getValue() == null) {
-                continue;
+        params.forEach((k, values) -> {
+            for (String v : values) {
+                b.append(b.length() == 0 ? '?' : '&').append(URLEncoder.encode(k, StandardCharsets.UTF_8))
+                        .append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
             }
-            b.append(b.length() == 0 ? '?' : '&').append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8))
-                    .append('=').append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
-        }
+        });
         return b.toString();
     }
 
@@ -186,7 +212,7 @@ public final class ApiClient {
         return ch;
     }
 
-    /** Sends a request; {@code body} may be null, a byte array, or an InputStream (sent chunked). */
+    /** Sends a request; {@code body} may be null, a byte array, or an InputStream or a {@link BodyWriter} (sent chunked). */
     public Response request(String method, String path, Object body, String contentType) throws IOException {
         return request(method, path, body, contentType, Map.of());
     }
@@ -280,7 +306,7 @@ public final class ApiClient {
         }
         if (body instanceof byte[] b) {
             h.append("Content-Length: ").append(b.length).append("\r\n");
-        } else if (body instanceof InputStream) {
+        } else if (body instanceof InputStream || body instanceof BodyWriter) {
             h.append("Transfer-Encoding: chunked\r\n");
         } else if (!method.equals("GET") && !method.equals("HEAD")) {
             h.append("Content-Length: 0\r\n");
@@ -293,15 +319,49 @@ public final class ApiClient {
         if (body instanceof byte[] b) {
             out.write(b);
         } else if (body instanceof InputStream in) {
+            ChunkedOutputStream chunked = new ChunkedOutputStream(out);
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) {
-                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                out.write(buf, 0, n);
-                out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                chunked.write(buf, 0, n);
             }
-            out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            chunked.close();
+        } else if (body instanceof BodyWriter writer) {
+            ChunkedOutputStream chunked = new ChunkedOutputStream(out);
+            java.io.BufferedOutputStream buffered = new java.io.BufferedOutputStream(chunked, 1 << 16);
+            writer.writeTo(buffered);
+            buffered.flush();
+            chunked.close();
         }
         out.flush();
+    }
+
+    /** Encodes a body chunked: each write a chunk, close the last (empty) chunk; the connection stays open. */
+    static final class ChunkedOutputStream extends OutputStream {
+        private final OutputStream out;
+
+        ChunkedOutputStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return; // an empty chunk would end the body
+            }
+            out.write((Integer.toHexString(len) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(b, off, len);
+            out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
     }
 
     private static Response readResponse(SocketChannel ch, InputStream raw, boolean head) throws IOException {

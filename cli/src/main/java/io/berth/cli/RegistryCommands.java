@@ -89,20 +89,13 @@ final class RegistryCommands {
             if (!r.ok()) {
                 return "Error response from daemon: " + r.errorMessage();
             }
-            BufferedReader lines = new BufferedReader(new InputStreamReader(r.body, StandardCharsets.UTF_8));
-            for (String line; (line = lines.readLine()) != null; ) {
-                if (line.isBlank()) {
-                    continue;
+            r.jsonMessages(m -> {
+                if (!quiet) {
+                    JsonMessages.print(m, to);
                 }
-                JsonNode m = JSON.readTree(line);
-                if (m.has("errorDetail") || m.has("error")) {
-                    return m.path("errorDetail").path("message").asText(m.path("error").asText());
-                }
-                if (quiet || !m.has("status") || m.has("progress")) {
-                    continue; // progress bars are for terminals, as docker prints them
-                }
-                to.println(m.has("id") ? m.path("id").asText() + ": " + m.path("status").asText() : m.path("status").asText());
-            }
+            });
+        } catch (ApiClient.StreamError e) {
+            return e.getMessage();
         }
         return null;
     }
@@ -148,7 +141,26 @@ final class RegistryCommands {
     }
 
     private String authHeader(String registry) throws IOException {
-        JsonNode entry = readConfig().path("auths").path(registry);
+        return Base64.getUrlEncoder().encodeToString(JSON.writeValueAsBytes(credentials(readConfig().path("auths").path(registry), registry)));
+    }
+
+    /**
+     * docker build's X-Registry-Config: every stored login, {@code {"<registry>": {"username", "password",
+     * "serveraddress"}}}, base64url, for the pulls of the build's FROM lines ({@code e30=} when none).
+     */
+    static String registryConfigHeader() throws IOException {
+        ObjectNode all = JSON.createObjectNode();
+        readConfig().path("auths").fields().forEachRemaining(e -> {
+            ObjectNode auth = credentials(e.getValue(), e.getKey());
+            if (!auth.isEmpty()) {
+                all.set(e.getKey(), auth);
+            }
+        });
+        return Base64.getUrlEncoder().encodeToString(JSON.writeValueAsBytes(all));
+    }
+
+    /** One {@code auths} entry of config.json as the API's AuthConfig; empty when it holds no "user:password". */
+    private static ObjectNode credentials(JsonNode entry, String registry) {
         ObjectNode auth = JSON.createObjectNode();
         if (entry.hasNonNull("auth")) {
             String decoded = new String(Base64.getDecoder().decode(entry.get("auth").asText()), StandardCharsets.UTF_8);
@@ -158,7 +170,7 @@ final class RegistryCommands {
                         .put("serveraddress", registry);
             }
         }
-        return Base64.getUrlEncoder().encodeToString(JSON.writeValueAsBytes(auth));
+        return auth;
     }
 
     /** "localhost:5000/app" → "localhost:5000"; "busybox", "user/app" → "docker.io". */
