@@ -58,6 +58,7 @@ public final class Main {
               wait      Block until one or more containers stop, then print their exit codes
               attach    Attach local standard input, output, and error streams to a running container
               images    List images
+              build     Build an image from a Dockerfile
               import    Import the contents from a tarball to create a filesystem image
               pull      Download an image from a registry
               push      Upload an image to a registry
@@ -164,6 +165,7 @@ public final class Main {
                 case "ps" -> containers.ps(new Flags(false).flag("-a", "--all").flag("-q", "--quiet").flag("--no-trunc")
                         .flag("-l", "--latest").flag("-s", "--size").option("-n", "--last").option("-f", "--filter")
                         .option("--format").parse(rest));
+                case "build" -> new BuildCommand(api, out, err, System.in, System::getenv).build(BuildCommand.flags().parse(rest));
                 case "images" -> images.images(new Flags(false).flag("-a", "--all").flag("-q", "--quiet").flag("--no-trunc")
                         .flag("--digests").option("-f", "--filter").option("--format").parse(rest));
                 case "import" -> images.importImage(new Flags(false).option("-c", "--change").option("-m", "--message")
