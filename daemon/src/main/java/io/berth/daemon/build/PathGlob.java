@@ -1,5 +1,7 @@
 package io.berth.daemon.build;
 
+import java.util.BitSet;
+
 /**
  * Shell patterns with the syntax and meaning of Go's {@code filepath.Match}, which Docker's legacy
  * builder applies to COPY and ADD sources: {@code *} is any run of characters but {@code /}, {@code ?}
@@ -10,9 +12,13 @@ package io.berth.daemon.build;
 final class PathGlob {
 
     private final int[] pattern;
+    private final int[] name;
+    /** Positions (pattern index, name index) known not to match: keeps many stars polynomial. */
+    private final BitSet failed = new BitSet();
 
-    private PathGlob(String pattern) {
+    private PathGlob(String pattern, String name) {
         this.pattern = pattern.codePoints().toArray();
+        this.name = name.codePoints().toArray();
     }
 
     /** Whether {@code name} contains one of the characters that make a source path a pattern. */
@@ -29,10 +35,22 @@ final class PathGlob {
     }
 
     static boolean matches(String pattern, String name) {
-        return new PathGlob(pattern).matchFrom(0, name.codePoints().toArray(), 0);
+        return new PathGlob(pattern, name).matchFrom(0, 0);
     }
 
-    private boolean matchFrom(int p, int[] name, int n) {
+    private boolean matchFrom(int p, int n) {
+        int key = p * (name.length + 1) + n;
+        if (failed.get(key)) {
+            return false;
+        }
+        boolean matched = matchUnmemoized(p, n);
+        if (!matched) {
+            failed.set(key);
+        }
+        return matched;
+    }
+
+    private boolean matchUnmemoized(int p, int n) {
         while (p < pattern.length) {
             int c = pattern[p];
             if (c == '*') {
@@ -40,7 +58,7 @@ final class PathGlob {
                     p++;
                 }
                 for (int k = n; k <= name.length; k++) {
-                    if (matchFrom(p, name, k)) {
+                    if (matchFrom(p, k)) {
                         return true;
                     }
                     if (k < name.length && name[k] == '/') {

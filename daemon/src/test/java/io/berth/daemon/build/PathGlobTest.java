@@ -1,8 +1,10 @@
 package io.berth.daemon.build;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** Go's filepath.Match, case by case (expectations from Go's documented semantics). */
@@ -43,6 +45,12 @@ class PathGlobTest {
         assertFalse(PathGlob.matches("[]a]", "a"));
         assertFalse(PathGlob.matches("[a-", "a"));
         assertFalse(PathGlob.matches("a\\", "a"));
+    }
+
+    @Test
+    void manyStarsStayFast() {
+        assertTimeoutPreemptively(Duration.ofSeconds(2),
+                () -> assertFalse(PathGlob.matches("*a*a*a*a*a*a*a*a*a*a*a*a*b", "a".repeat(200))));
     }
 
     @Test
