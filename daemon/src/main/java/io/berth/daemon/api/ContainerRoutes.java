@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.daemon.command.Command;
 import io.berth.daemon.command.Journal;
 import io.berth.daemon.events.Event;
-import io.berth.daemon.image.LayerIds;
 import io.berth.daemon.logs.JsonFileLog;
 import io.berth.daemon.runtime.AttachSession;
 import io.berth.daemon.runtime.ContainerSpecs;
@@ -15,17 +14,13 @@ import io.berth.daemon.runtime.Signals;
 import io.berth.daemon.state.Container;
 import io.berth.daemon.state.EngineState;
 import io.berth.daemon.state.Image;
-import io.berth.daemon.util.Files2;
-import io.berth.plugin.storage.InitEntry;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,14 +30,14 @@ import java.util.regex.Pattern;
 public final class ContainerRoutes {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern VALID_NAME = Pattern.compile("^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final int DEFAULT_STOP_TIMEOUT = 10;
 
     private final Engine engine;
+    private final ContainerLifecycle lifecycle;
 
     public ContainerRoutes(Engine engine) {
         this.engine = engine;
+        this.lifecycle = new ContainerLifecycle(engine);
     }
 
     public void register(Router r) {
@@ -83,97 +78,13 @@ public final class ContainerRoutes {
                 throw ApiException.invalid("config cannot be empty in order to create a container");
             }
             CreateBodyTypes.check(request);
-            String name = call.query("name", "");
-            if (!name.isEmpty() && !VALID_NAME.matcher(name).matches()) {
-                throw ApiException.invalid("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-            }
-            name = name.startsWith("/") ? name.substring(1) : name;
-            String imageRef = request.path("Image").asText("");
-            if (imageRef.isEmpty()) {
-                throw ApiException.invalid("no image specified");
-            }
-            Image image;
-            try {
-                image = engine.state().findImage(imageRef).orElseThrow(() ->
-                        ApiException.noSuchImage(io.berth.daemon.state.ImageReference.normalize(imageRef)));
-            } catch (EngineState.AmbiguousException e) {
-                throw ApiException.invalid(e.getMessage());
-            }
-            ObjectNode hostConfig = request.get("HostConfig") instanceof ObjectNode h ? h : JSON.createObjectNode();
-            ContainerSpecs.validate(hostConfig, Runtime.getRuntime().availableProcessors());
-            String mode = hostConfig.path("NetworkMode").asText("");
-            if (engine.drivers().network(mode).isEmpty()) {
-                throw ApiException.notFound("network " + mode + " not found");
-            }
-            ObjectNode config = request.deepCopy();
-            config.remove("HostConfig");
-            config.remove("NetworkingConfig");
-            String id = newId();
-            while (shortIdTaken(id)) {
-                id = newId(); // monitors' state is kept under the short id: it must be unique
-            }
-            String containerName = name.isEmpty() ? Names.generate(n -> engine.state().containerIdByName(n).isPresent()) : name;
-            if (engine.state().containerIdByName(containerName).isPresent()) {
-                throw ApiException.conflict("Conflict. The container name \"/" + containerName
-                        + "\" is already in use by container \"" + engine.state().containerIdByName(containerName).get()
-                        + "\". You have to remove (or rename) that container to be able to reuse that name.");
-            }
-            Image img = image;
-            String newId = id;
-            return engine.blocking(() -> {
-                prepareFiles(newId, config, hostConfig, img);
-                return null;
-            }).compose(v -> engine.send(new Command.CreateContainer(newId, containerName, imageRef, img.id(), config,
-                    hostConfig, engine.drivers().storage().name()), call.caller(), Journal.newCorrelationId())
-                    .recover(err -> engine.blocking(() -> {
-                        removeFiles(newId);
-                        return null;
-                    }).transform(x -> Future.failedFuture(err))))
-                    .map(result -> newId);
+            return lifecycle.create(request, call.query("name", ""), call.caller());
         }).onSuccess(id -> {
             ObjectNode out = JSON.createObjectNode();
             out.put("Id", id);
             out.putArray("Warnings");
             call.json(201, out);
         }).onFailure(call::fail);
-    }
-
-    private boolean shortIdTaken(String id) {
-        return engine.state().containers().stream().anyMatch(c -> c.id().startsWith(id.substring(0, 12)));
-    }
-
-    private static String newId() {
-        byte[] b = new byte[32];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
-
-    /** Files first: the container's own files and layers exist before the event that names them. */
-    private void prepareFiles(String id, ObjectNode config, ObjectNode hostConfig, Image image) throws Exception {
-        Path dir = engine.paths().container(id);
-        Files.createDirectories(dir);
-        String hostname = config.path("Hostname").asText("");
-        if (hostname.isEmpty()) {
-            hostname = id.substring(0, 12);
-        }
-        String mode = hostConfig.path("NetworkMode").asText("");
-        Files2.writeAtomically(dir.resolve("hostname"), (hostname + "\n").getBytes(StandardCharsets.UTF_8));
-        Files2.writeAtomically(dir.resolve("hosts"), HostFiles.hosts(mode, hostname,
-                ContainerSpecs.strings(hostConfig.path("ExtraHosts"))).getBytes(StandardCharsets.UTF_8));
-        Files2.writeAtomically(dir.resolve("resolv.conf"), HostFiles.resolvConf(mode,
-                ContainerSpecs.strings(hostConfig.path("Dns")), ContainerSpecs.strings(hostConfig.path("DnsSearch")),
-                ContainerSpecs.strings(hostConfig.path("DnsOptions"))).getBytes(StandardCharsets.UTF_8));
-        List<String> layers = image.layers().stream().map(LayerIds::storageId).toList();
-        engine.drivers().storage().createContainerLayers(id, layers, List.of(
-                InitEntry.dir("/dev"), InitEntry.dir("/dev/pts"), InitEntry.dir("/dev/shm"), InitEntry.dir("/proc"),
-                InitEntry.dir("/sys"), InitEntry.dir("/etc"), InitEntry.file("/etc/hosts", new byte[0]),
-                InitEntry.file("/etc/hostname", new byte[0]), InitEntry.file("/etc/resolv.conf", new byte[0]),
-                InitEntry.file("/.dockerenv", new byte[0])));
-    }
-
-    private void removeFiles(String id) throws Exception {
-        engine.drivers().storage().removeContainerLayers(id);
-        Files2.deleteTree(engine.paths().container(id));
     }
 
     // ---- read -------------------------------------------------------------------------------------
@@ -291,16 +202,7 @@ public final class ContainerRoutes {
     }
 
     private Future<Void> startContainer(ApiCall call, Container c) {
-        String corr = Journal.newCorrelationId();
-        Future<Event> outcome = engine.waiters().await(engine.vertx().getOrCreateContext(),
-                (env, ev) -> corr.equals(env.correlationId())
-                        && (ev instanceof Event.ContainerStarted || ev instanceof Event.ContainerStartFailed));
-        return engine.send(new Command.StartContainer(c.id()), call.caller(), corr)
-                .onFailure(err -> io.berth.daemon.command.EventWaiters.cancel(outcome))
-                .compose(r -> outcome)
-                .compose(ev -> ev instanceof Event.ContainerStartFailed f
-                        ? Future.failedFuture(ApiException.invalid(f.error()))
-                        : Future.succeededFuture());
+        return lifecycle.start(c.id(), call.caller());
     }
 
     private void stop(ApiCall call) {
@@ -319,18 +221,7 @@ public final class ContainerRoutes {
     }
 
     private Future<Void> killAndWait(ApiCall call, Container c, int signal, int timeout, boolean stop) {
-        Future<Event> exited = engine.waiters().await(engine.vertx().getOrCreateContext(),
-                (env, ev) -> c.id().equals(ev.aggregateId())
-                        && (ev instanceof Event.ContainerExited || ev instanceof Event.ContainerRemoved));
-        return engine.send(new Command.KillContainer(c.id(), signal, timeout, stop), call.caller(), Journal.newCorrelationId())
-                .onFailure(err -> io.berth.daemon.command.EventWaiters.cancel(exited))
-                .compose(r -> {
-                    if (engine.state().container(c.id()).map(x -> !x.running()).orElse(true)) {
-                        io.berth.daemon.command.EventWaiters.cancel(exited);
-                        return Future.succeededFuture();
-                    }
-                    return exited.mapEmpty();
-                });
+        return lifecycle.killAndWait(c.id(), signal, timeout, stop, call.caller());
     }
 
     private void restart(ApiCall call) {
@@ -361,16 +252,7 @@ public final class ContainerRoutes {
         if (call.bool("link", false)) {
             throw ApiException.invalid("links are not supported yet: the bridge network driver has not landed");
         }
-        Future<Void> stopped = c.running() && force
-                ? killAndWait(call, c, Signals.SIGKILL, -1, false) : Future.succeededFuture();
-        stopped.compose(v -> {
-            String corr = Journal.newCorrelationId();
-            Future<Event> removed = engine.waiters().await(engine.vertx().getOrCreateContext(),
-                    (env, ev) -> ev instanceof Event.ContainerRemoved && c.id().equals(ev.aggregateId()));
-            return engine.send(new Command.RemoveContainer(c.id(), force), call.caller(), corr)
-                    .onFailure(err -> io.berth.daemon.command.EventWaiters.cancel(removed))
-                    .compose(r -> engine.state().container(c.id()).isEmpty() ? Future.succeededFuture() : removed.mapEmpty());
-        }).onSuccess(v -> call.noContent()).onFailure(call::fail);
+        lifecycle.remove(c.id(), force, call.caller()).onSuccess(v -> call.noContent()).onFailure(call::fail);
     }
 
     // ---- wait -------------------------------------------------------------------------------------
