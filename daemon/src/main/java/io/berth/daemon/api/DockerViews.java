@@ -179,7 +179,7 @@ public final class DockerViews {
         } else {
             o.putNull("Labels");
         }
-        o.put("ParentId", "");
+        o.put("ParentId", image.parent());
         ArrayNode digests = o.putArray("RepoDigests");
         repoDigests.forEach(digests::add);
         ArrayNode tags = o.putArray("RepoTags");
@@ -197,7 +197,7 @@ public final class DockerViews {
         sortedTags(image).forEach(tags::add);
         ArrayNode digests = o.putArray("RepoDigests");
         repoDigests.forEach(digests::add);
-        o.put("Parent", "");
+        o.put("Parent", image.parent());
         o.put("Comment", config.path("comment").asText(image.comment()));
         o.put("Created", config.path("created").asText(Times.rfc3339(image.createdNanos())));
         o.put("DockerVersion", config.path("docker_version").asText(""));
@@ -219,8 +219,9 @@ public final class DockerViews {
 
     /**
      * {@code GET /images/{name}/history}: the config's history, newest first. Entries that made a layer
-     * take that layer's size; the newest entry carries the image's id and tags, older ones "<missing>"
-     * (berth keeps no intermediate images). A config without history gets one entry per layer.
+     * take that layer's size. As moby does, the newest entry carries the image's id and tags, the next its
+     * parent's, and so on up the chain of parents a build left; the rest are "<missing>". A config without
+     * history gets one entry per layer.
      */
     public static ArrayNode imageHistory(Image image, io.berth.daemon.state.EngineState state) {
         List<Long> layerSizes = new ArrayList<>();
@@ -254,21 +255,22 @@ public final class DockerViews {
             }
         }
         ArrayNode out = JSON.createArrayNode();
+        Image owner = image;
         for (int i = entries.size() - 1; i >= 0; i--) {
             ObjectNode o = entries.get(i);
-            boolean newest = i == entries.size() - 1;
             ObjectNode e = out.addObject();
             e.put("Comment", o.path("Comment").asText());
             e.put("Created", o.path("Created").asLong());
             e.put("CreatedBy", o.path("CreatedBy").asText());
-            e.put("Id", newest ? image.id() : "<missing>");
+            e.put("Id", owner == null ? "<missing>" : owner.id());
             e.put("Size", o.path("Size").asLong());
-            if (newest && !image.tags().isEmpty()) {
+            if (owner != null && !owner.tags().isEmpty()) {
                 ArrayNode tags = e.putArray("Tags");
-                sortedTags(image).forEach(tags::add);
+                sortedTags(owner).forEach(tags::add);
             } else {
                 e.putNull("Tags");
             }
+            owner = owner == null || owner.parent().isEmpty() ? null : state.image(owner.parent()).orElse(null);
         }
         return out;
     }

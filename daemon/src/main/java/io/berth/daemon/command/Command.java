@@ -40,9 +40,24 @@ public sealed interface Command {
      * @param config    the image's config document, exactly the bytes whose sha256 is {@code imageId}
      * @param newLayers layers applied for this image (recorded unless already known)
      * @param tags      normalised references to point at it (none for an untagged image)
+     * @param parent    the image it was made from by a build step or commit ("" for none)
+     * @param buildKey  the build cache key of the step that made it ("" when not built)
      */
     record RegisterImage(String imageId, String config, List<NewLayer> newLayers, List<String> layers, long size,
-                         long createdNanos, String comment, List<String> tags) implements Command {}
+                         long createdNanos, String comment, List<String> tags, String parent, String buildKey)
+            implements Command {
+
+        /** An image with no parent: imported, loaded or pulled. */
+        public RegisterImage(String imageId, String config, List<NewLayer> newLayers, List<String> layers, long size,
+                             long createdNanos, String comment, List<String> tags) {
+            this(imageId, config, newLayers, layers, size, createdNanos, comment, tags, "", "");
+        }
+
+        /** The same registration as the result of a build step with cache key {@code key}. */
+        public RegisterImage withBuildKey(String key) {
+            return new RegisterImage(imageId, config, newLayers, layers, size, createdNanos, comment, tags, parent, key);
+        }
+    }
 
     record NewLayer(String chainId, String diffId, String parentChainId, long size) {}
 

@@ -12,10 +12,11 @@ import io.berth.daemon.state.Container;
 import io.berth.daemon.state.EngineState;
 import io.berth.daemon.state.Image;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Decides what each command means given the current state. Pure: no I/O, no clock other than the
@@ -126,7 +127,8 @@ public final class Decider {
             }
         }
         if (state.image(c.imageId()).isEmpty()) {
-            events.add(new ImageCreated(c.imageId(), c.layers(), c.size(), c.createdNanos(), c.comment(), c.config()));
+            events.add(new ImageCreated(c.imageId(), c.layers(), c.size(), c.createdNanos(), c.comment(), c.config(),
+                    c.parent(), c.buildKey()));
         }
         for (String reference : c.tags()) {
             events.addAll(tag(state, c.imageId(), reference));
@@ -153,17 +155,20 @@ public final class Decider {
     private static Decision pruneImages(EngineState state, PruneImages c) {
         List<Event> events = new ArrayList<>();
         List<Map<String, String>> report = new ArrayList<>();
+        Set<String> deleted = new HashSet<>();
         for (String id : c.candidates()) {
             Optional<Image> image = state.image(id);
             if (image.isEmpty() || !state.containersUsing(id).isEmpty()) {
                 continue; // gone, or a container was created from it since the caller looked
             }
+            if (deleted.contains(id) || hasChildren(state, id, deleted)) {
+                continue; // an intermediate image goes with the last image built on it
+            }
             for (String tag : image.get().tags().stream().sorted().toList()) {
                 events.add(new ImageUntagged(id, tag));
                 report.add(Map.of("Untagged", tag));
             }
-            events.add(new ImageDeleted(id));
-            report.add(Map.of("Deleted", id));
+            deleteWithParents(state, image.get(), events, report, deleted);
         }
         return new Decision(events, report);
     }
@@ -208,7 +213,14 @@ public final class Decider {
                 }
                 return new Decision(events, report);
             }
+            if (hasChildren(state, image.id(), Set.of())) {
+                return new Decision(events, report); // untagged, it stays as the parent of its children
+            }
         } else {
+            if (hasChildren(state, image.id(), Set.of())) {
+                throw conflict("conflict: unable to delete " + shortId
+                        + " (cannot be forced) - image has dependent child images");
+            }
             if (image.tags().size() > 1 && !c.force()) {
                 throw conflict("conflict: unable to delete " + shortId
                         + " (must be forced) - image is referenced in multiple repositories");
@@ -231,10 +243,37 @@ public final class Decider {
                 return new Decision(events, report);
             }
         }
-        events.add(new ImageDeleted(image.id()));
-        Map<String, String> deleted = new LinkedHashMap<>();
-        deleted.put("Deleted", image.id());
-        report.add(deleted);
+        if (c.noPrune()) {
+            events.add(new ImageDeleted(image.id()));
+            report.add(Map.of("Deleted", image.id()));
+        } else {
+            deleteWithParents(state, image, events, report, new HashSet<>());
+        }
         return new Decision(events, report);
+    }
+
+    private static boolean hasChildren(EngineState state, String id, Set<String> deleted) {
+        return state.children(id).stream().anyMatch(child -> !deleted.contains(child.id()));
+    }
+
+    /**
+     * Deletes {@code image}, then, as moby does, each parent in turn while it has no tag, no other child
+     * and no container: the intermediate images of a build go with the last image built on them.
+     */
+    private static void deleteWithParents(EngineState state, Image image, List<Event> events,
+                                          List<Map<String, String>> report, Set<String> deleted) {
+        Image current = image;
+        while (true) {
+            events.add(new ImageDeleted(current.id()));
+            report.add(Map.of("Deleted", current.id()));
+            deleted.add(current.id());
+            Image parent = current.parent().isEmpty() ? null : state.image(current.parent()).orElse(null);
+            if (parent == null || deleted.contains(parent.id()) || !parent.tags().isEmpty()
+                    || !state.repoDigests(parent.id()).isEmpty() || hasChildren(state, parent.id(), deleted)
+                    || !state.containersUsing(parent.id()).isEmpty()) {
+                return;
+            }
+            current = parent;
+        }
     }
 }

@@ -94,10 +94,12 @@ public sealed interface Event {
     /**
      * An image exists: its layers (bottom first, as chain ids) are in the storage driver. {@code config}
      * is its config document, the text whose sha256 is {@code id} (also kept as a blob in the image store,
-     * for export), so a replay of the log alone knows everything an inspect shows.
+     * for export), so a replay of the log alone knows everything an inspect shows. {@code parent} is the
+     * image a build step or commit made it from and {@code buildKey} the build cache's key for that step
+     * (both null in events written before builds existed, and for images that have none).
      */
     record ImageCreated(String id, List<String> layers, long size, long createdNanos, String comment,
-                        String config)
+                        String config, String parent, String buildKey)
             implements Event {
         public String aggregateKind() { return "image"; }
         public String aggregateId() { return id; }

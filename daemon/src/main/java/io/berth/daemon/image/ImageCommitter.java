@@ -24,10 +24,11 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * {@code docker commit}: the container's read-write layer (never its init layer) becomes a new layer on
- * top of its image's, and a new config records the container's configuration, the {@code --change}
- * instructions, and a history entry. Files first (layer in the driver, config in the image store); the
- * returned command registers the image in the log.
+ * {@code docker commit} and the steps of a build: the container's read-write layer (never its init layer),
+ * or a layer tar written by the caller, becomes a new layer on top of the base image's, and a new config
+ * records the run configuration, the {@code --change} instructions, and a history entry; a build's
+ * metadata steps commit a config alone. Files first (layer in the driver, config in the image store); the
+ * returned command registers the image, with the base image as its parent, in the log.
  */
 public final class ImageCommitter {
 
@@ -49,14 +50,28 @@ public final class ImageCommitter {
     public record Request(String containerId, Image image, ObjectNode runConfig, List<String> changes,
                           String comment, String author, String createdBy, List<String> tags) {}
 
+    /** Writes a layer tar to a stream. */
+    @FunctionalInterface
+    public interface LayerWriter {
+        void write(OutputStream tar) throws IOException;
+    }
+
     /** Copies the layer and writes the config. Blocks (file work); the caller pauses the container around it. */
     public Command.RegisterImage commit(Request r, long nowNanos) throws IOException {
+        return commitLayer(r, out -> storage.exportContainerChanges(r.containerId(), out), nowNanos);
+    }
+
+    /**
+     * Makes the layer that {@code layer} writes (a tar in Docker's format) the new top layer on
+     * {@code r.image()}'s, and writes the config. Blocks.
+     */
+    public Command.RegisterImage commitLayer(Request r, LayerWriter layer, long nowNanos) throws IOException {
         Path layerFile = Files.createTempFile(tmp, "commit-", ".tar");
         try {
             MessageDigest sha = ImageArchiveWriter.sha256();
             try (OutputStream out = new DigestOutputStream(new java.io.BufferedOutputStream(
                     Files.newOutputStream(layerFile), 1 << 16), sha)) {
-                storage.exportContainerChanges(r.containerId(), out);
+                layer.write(out);
             }
             String diffId = "sha256:" + HexFormat.of().formatHex(sha.digest());
             List<String> chain = new ArrayList<>(r.image().layers());
@@ -78,12 +93,24 @@ public final class ImageCommitter {
             byte[] config = JSON.writeValueAsBytes(config(r, diffId, nowNanos));
             String id = images.put(config);
             return new Command.RegisterImage(id, new String(config, StandardCharsets.UTF_8), newLayers, chain,
-                    r.image().size() + layerSize, nowNanos, r.comment(), r.tags());
+                    r.image().size() + layerSize, nowNanos, r.comment(), r.tags(), r.image().id(), "");
         } finally {
             Files.deleteIfExists(layerFile);
         }
     }
 
+    /**
+     * A new config on {@code r.image()}'s layers, with no new layer: the history entry is marked
+     * {@code empty_layer} (what a build's ENV, LABEL, CMD... steps make). Blocks.
+     */
+    public Command.RegisterImage commitConfig(Request r, long nowNanos) throws IOException {
+        byte[] config = JSON.writeValueAsBytes(config(r, null, nowNanos));
+        String id = images.put(config);
+        return new Command.RegisterImage(id, new String(config, StandardCharsets.UTF_8), List.of(), r.image().layers(),
+                r.image().size(), nowNanos, r.comment(), r.tags(), r.image().id(), "");
+    }
+
+    /** The config: the base's, with the run config, a history entry, and {@code diffId} (null: no layer) on top. */
     private static ObjectNode config(Request r, String diffId, long nowNanos) {
         JsonNode base = r.image().config();
         String created = Times.rfc3339(nowNanos);
@@ -97,7 +124,9 @@ public final class ImageCommitter {
             c.put("comment", r.comment());
         }
         c.set("config", ConfigChanges.apply(r.runConfig(), r.changes()));
-        c.put("container", r.containerId());
+        if (!r.containerId().isEmpty()) {
+            c.put("container", r.containerId());
+        }
         c.put("created", created);
         ArrayNode history = c.putArray("history");
         base.path("history").forEach(history::add);
@@ -110,11 +139,16 @@ public final class ImageCommitter {
         if (!r.comment().isEmpty()) {
             entry.put("comment", r.comment());
         }
+        if (diffId == null) {
+            entry.put("empty_layer", true);
+        }
         ObjectNode rootfs = c.putObject("rootfs");
         rootfs.put("type", "layers");
         ArrayNode diffIds = rootfs.putArray("diff_ids");
         base.path("rootfs").path("diff_ids").forEach(diffIds::add);
-        diffIds.add(diffId);
+        if (diffId != null) {
+            diffIds.add(diffId);
+        }
         return c;
     }
 }

@@ -66,7 +66,8 @@ public final class EngineState {
             layers.remove(e.chainId());
         } else if (event instanceof ImageCreated e) {
             images.put(e.id(), new Image(e.id(), List.copyOf(e.layers()), e.size(), e.createdNanos(), e.comment(),
-                    Set.of(), Image.parseConfig(e.config())));
+                    Set.of(), Image.parseConfig(e.config()), e.parent() == null ? "" : e.parent(),
+                    e.buildKey() == null ? "" : e.buildKey()));
         } else if (event instanceof ImageDigestRecorded e) {
             repoDigests.computeIfAbsent(e.id(), k -> ConcurrentHashMap.newKeySet()).add(e.repoDigest());
         } else if (event instanceof ImageDigestRemoved e) {
@@ -222,6 +223,17 @@ public final class EngineState {
     /** Containers created from image {@code imageId}. */
     public List<Container> containersUsing(String imageId) {
         return containers.values().stream().filter(c -> c.imageId().equals(imageId)).toList();
+    }
+
+    /** Images whose parent is {@code id}: the later steps of a build, or commits of its containers. */
+    public List<Image> children(String id) {
+        return images.values().stream().filter(i -> i.parent().equals(id)).toList();
+    }
+
+    /** The image a build step with {@code buildKey} made from {@code parent} before: the build cache. */
+    public Optional<Image> buildCache(String parent, String buildKey) {
+        return images.values().stream().filter(i -> i.parent().equals(parent) && i.buildKey().equals(buildKey))
+                .min(java.util.Comparator.comparingLong(Image::createdNanos));
     }
 
     /** Layers that no image other than {@code exceptImageId} uses (walking each image's chain). */

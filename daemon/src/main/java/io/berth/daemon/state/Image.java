@@ -15,14 +15,17 @@ import java.util.Set;
  * @param tags   the references that name it ("busybox:latest")
  * @param config its config document (OCI image config: "config", "rootfs", "history", ...); callers
  *               must not modify it
+ * @param parent   the image a build step (or commit) made this one from; "" for none
+ * @param buildKey what the build step that made it depended on besides its parent (the build cache's key);
+ *                 "" when no build made it
  */
 public record Image(String id, List<String> layers, long size, long createdNanos, String comment, Set<String> tags,
-                    ObjectNode config) {
+                    ObjectNode config, String parent, String buildKey) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     Image withTags(Set<String> newTags) {
-        return new Image(id, layers, size, createdNanos, comment, Set.copyOf(newTags), config);
+        return new Image(id, layers, size, createdNanos, comment, Set.copyOf(newTags), config, parent, buildKey);
     }
 
     /** The runtime part of the config (Env, Cmd, Entrypoint, WorkingDir, User, Labels, ...). */

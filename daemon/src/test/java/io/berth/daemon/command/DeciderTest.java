@@ -178,4 +178,75 @@ class DeciderTest {
         assertEquals(other, state.imageByReference("busybox:latest").orElseThrow().id());
         assertTrue(state.image(IMAGE).orElseThrow().tags().isEmpty());
     }
+
+    // ---- build lineage: parents, the build cache, intermediate images -------------------------------
+
+    private static final String LAYER = "sha256:" + "b".repeat(64);
+
+    /** A build step's image on {@code parent}: untagged, with cache key {@code key}. */
+    private String step(String parent, String hex, String key, long created) {
+        String id = "sha256:" + hex.repeat(64);
+        apply(new RegisterImage(id, "{}", List.of(), List.of(LAYER), 10, created, "", List.of(), parent, key));
+        return id;
+    }
+
+    @Test
+    void aBuildStepRemembersItsParentAndCacheKey() {
+        String s1 = step(IMAGE, "1", "k1", 2);
+        assertEquals(IMAGE, state.image(s1).orElseThrow().parent());
+        assertEquals(s1, state.buildCache(IMAGE, "k1").orElseThrow().id());
+        assertTrue(state.buildCache(IMAGE, "other").isEmpty());
+        assertTrue(state.buildCache(s1, "k1").isEmpty(), "the key counts only under the same parent");
+        assertEquals(List.of(s1), state.children(IMAGE).stream().map(i -> i.id()).toList());
+    }
+
+    @Test
+    void removingABuiltImageRemovesItsUntaggedParentsButStopsAtATaggedOne() {
+        String s1 = step(IMAGE, "1", "k1", 2);
+        String s2 = step(s1, "2", "k2", 3);
+        String s3 = step(s2, "3", "k3", 4);
+        apply(new TagImage(s3, "app:1"));
+        Decision d = apply(new RemoveImage("app:1", false, false));
+        assertEquals(List.of(Map.of("Untagged", "app:1"), Map.of("Deleted", s3), Map.of("Deleted", s2),
+                Map.of("Deleted", s1)), d.value());
+        assertTrue(state.image(IMAGE).isPresent(), "busybox:latest is tagged: the chain stops there");
+        assertTrue(state.buildCache(IMAGE, "k1").isEmpty(), "the cache went with the images");
+    }
+
+    @Test
+    void noPruneKeepsTheParents() {
+        String s1 = step(IMAGE, "1", "k1", 2);
+        String s2 = step(s1, "2", "k2", 3);
+        Decision d = apply(new RemoveImage(s2, false, true));
+        assertEquals(List.of(Map.of("Deleted", s2)), d.value());
+        assertTrue(state.image(s1).isPresent());
+    }
+
+    @Test
+    void anImageWithChildrenCannotBeDeletedByIdEvenWithForce() {
+        String s1 = step(IMAGE, "1", "k1", 2);
+        step(s1, "2", "k2", 3);
+        ApiException e = assertThrows(ApiException.class, () -> apply(new RemoveImage(s1, true, false)));
+        assertEquals("conflict: unable to delete " + s1.substring(7, 19)
+                + " (cannot be forced) - image has dependent child images", e.getMessage());
+    }
+
+    @Test
+    void untaggingTheLastTagOfAParentKeepsItAsAnIntermediateImage() {
+        String s1 = step(IMAGE, "1", "k1", 2);
+        step(s1, "2", "k2", 3);
+        apply(new TagImage(s1, "base:1"));
+        Decision d = apply(new RemoveImage("base:1", false, false));
+        assertEquals(List.of(Map.of("Untagged", "base:1")), d.value());
+        assertTrue(state.image(s1).isPresent());
+    }
+
+    @Test
+    void pruneSkipsIntermediateImagesAndTakesThemWithTheirLastChild() {
+        String s1 = step(IMAGE, "1", "k1", 2);
+        String s2 = step(s1, "2", "k2", 3);
+        Decision d = apply(new PruneImages(List.of(s1, s2)));
+        assertEquals(List.of(Map.of("Deleted", s2), Map.of("Deleted", s1)), d.value());
+        assertTrue(state.image(s1).isEmpty());
+    }
 }
