@@ -1,6 +1,7 @@
 package io.berth.daemon;
 
 import io.berth.daemon.api.ApiServer;
+import io.berth.daemon.api.BuildRoutes;
 import io.berth.daemon.api.ContainerRoutes;
 import io.berth.daemon.api.Engine;
 import io.berth.daemon.api.ImageRoutes;
@@ -148,6 +149,7 @@ public final class Daemon implements AutoCloseable {
         new SystemRoutes(engine).register(router);
         new ContainerRoutes(engine).register(router);
         new ImageRoutes(engine).register(router);
+        new BuildRoutes(engine).register(router);
         LOG.debug("routes ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
         api = new ApiServer(vertx, router, !config.sideEffects());
         api.listen(paths.socket()).toCompletionStage().toCompletableFuture().get();

@@ -35,12 +35,17 @@ import org.junit.jupiter.api.io.TempDir;
  * messages and exit codes; {@link #sameTranscriptConfigAndHistoryAsDockerd} and {@link #sameErrorsAsDockerd}
  * build the same Dockerfiles on a dockerd started for the class and compare.
  *
- * <p>Notes on dockerd's classic builder that the expectations encode:
+ * <p>Where berth differs from dockerd 20.10 on purpose, the tests expect berth's behaviour and say so:
  * <ul>
- * <li>every step but FROM, COPY and ADD commits through a container, so metadata steps (ENV, LABEL,
- *     ...) print {@code  ---> Running in <id>} and {@code Removing intermediate container <id>} too;
- * <li>it builds every stage up to the target in order, needed or not (skipping unused stages is BuildKit's);
- * <li>a failed RUN's container is kept unless {@code --force-rm};
+ * <li>dockerd commits every step but FROM, COPY and ADD through a container, so metadata steps (ENV, LABEL,
+ *     ...) print {@code  ---> Running in <id>} and {@code Removing intermediate container <id>}; berth makes
+ *     no container for them, and for RUN prints moby 23+'s {@code  ---> Removed intermediate container <id>}
+ *     ({@link #masked} puts both in one form);
+ * <li>stages the target does not need are skipped (as the issue asks, and as BuildKit does; dockerd runs
+ *     every stage before the target);
+ * <li>a failed RUN's container is removed unless {@code --rm=false} (the issue asks that a failing build
+ *     leave no intermediate containers; dockerd keeps it unless {@code --force-rm});
+ * <li>parse errors use moby 23+'s words (BuildKit's parser): "parse error on line N", with a suggestion;
  * <li>dockerd with {@code --bridge none} needs {@code --network none} on build and run, or it prints
  *     {@code  ---> [Warning] IPv4 forwarding is disabled. Networking will not work.}; berth's containers
  *     have no network by default, so the tests pass no {@code --network} to berth.
@@ -145,11 +150,21 @@ class BuildE2EIT extends E2E {
         return err;
     }
 
-    /** The transcript with the ids and the context size replaced by placeholders. */
+    /**
+     * The transcript with the ids and the context size replaced by placeholders, and the intermediate
+     * containers in one form: dockerd commits every step through a container, so even ENV prints
+     * {@code  ---> Running in <id>} and {@code Removing intermediate container <id>}; berth makes no container
+     * for a step that only changes the configuration, and prints moby 23+'s
+     * {@code  ---> Removed intermediate container <id>} for a RUN's. A step's container lines with nothing
+     * between them are dropped, and the removal line reads {@code Removed intermediate container <id>}. Applied
+     * to both sides of a comparison.
+     */
     static String masked(String out) {
         return out.replaceAll("(?m)^ ---> [0-9a-f]{12}$", " ---> <id>")
                 .replaceAll(" ---> Running in [0-9a-f]{12}", " ---> Running in <id>")
-                .replaceAll("Removing intermediate container [0-9a-f]{12}", "Removing intermediate container <id>")
+                .replaceAll("(?m)^( ---> Removed|Removing) intermediate container [0-9a-f<>id]{4,12}$",
+                        "Removed intermediate container <id>")
+                .replace(" ---> Running in <id>\nRemoved intermediate container <id>\n", "")
                 .replaceAll("Successfully built [0-9a-f]{12}", "Successfully built <id>")
                 .replaceAll("^Sending build context to Docker daemon  [^\n]*\n", "Sending build context to Docker daemon  <size>\n");
     }
@@ -237,7 +252,11 @@ class BuildE2EIT extends E2E {
     // 1. instructions
     // ---------------------------------------------------------------------------------------------
 
-    /** The transcript of a metadata step and a RUN, line by line as dockerd prints it; nothing left running. */
+    /**
+     * The transcript of a metadata step and a RUN, line by line; nothing left running. dockerd 20.10 prints
+     * the same but for the metadata step's container (see the class comment) and its older removal line
+     * ({@code Removing intermediate container <id>}).
+     */
     @Test
     void transcriptOfAMetadataStepAndARun() throws Exception {
         String t = tag("transcript");
@@ -245,19 +264,16 @@ class BuildE2EIT extends E2E {
         BerthDaemon.Result r = build(ctx, "--no-cache", "-t", t).ok();
         String id = shortId(t);
         List<String> running = runningIn(r.out());
-        assertEquals(2, running.size(), r.out());
-        // dockerd 20.10, verbatim but for the ids
+        assertEquals(1, running.size(), r.out());
         assertEquals("Sending build context to Docker daemon  2.048kB\n"
                 + "Step 1/3 : FROM busybox\n"
                 + " ---> " + busyboxShort() + "\n"
                 + "Step 2/3 : ENV A=1\n"
-                + " ---> Running in " + running.get(0) + "\n"
-                + "Removing intermediate container " + running.get(0) + "\n"
                 + " ---> " + stepIds(r.out()).get(1) + "\n"
                 + "Step 3/3 : RUN echo hi\n"
-                + " ---> Running in " + running.get(1) + "\n"
+                + " ---> Running in " + running.get(0) + "\n"
                 + "hi\n"
-                + "Removing intermediate container " + running.get(1) + "\n"
+                + " ---> Removed intermediate container " + running.get(0) + "\n"
                 + " ---> " + id + "\n"
                 + "Successfully built " + id + "\n"
                 + "Successfully tagged " + t + "\n", r.out().replace("\r", ""));
@@ -320,7 +336,7 @@ class BuildE2EIT extends E2E {
                 + "RUN pwd\n");
         BerthDaemon.Result r = build(ctx, "--no-cache", "--build-arg", "GIVEN=yes", "--build-arg", "UNUSED=1", "-t", t).ok();
         // dockerd 20.10: global ARGs print their step and no " ---> " line
-        assertEquals("Sending build context to Docker daemon  <size>\n"
+        assertEquals(masked("Sending build context to Docker daemon  <size>\n"
                 + "Step 1/13 : ARG BASE=busybox\n"
                 + "Step 2/13 : ARG GLOBAL=g\n"
                 + "Step 3/13 : FROM ${BASE} AS first\n"
@@ -376,7 +392,7 @@ class BuildE2EIT extends E2E {
                 + " ---> <id>\n"
                 + "[Warning] One or more build-args [UNUSED] were not consumed\n"
                 + "Successfully built <id>\n"
-                + "Successfully tagged " + t + "\n", masked(r.out()));
+                + "Successfully tagged " + t + "\n"), masked(r.out()));
         JsonNode c = configOf(t);
         assertField("[\"" + PATH_ENV + "\",\"E1=changed\",\"E2=def-x\"]", c, "Env");
         assertField("\"/w/e1\"", c, "WorkingDir");
@@ -487,8 +503,8 @@ class BuildE2EIT extends E2E {
         String t = tag("meta");
         BerthDaemon.Result r = build(context(META), "--no-cache", "--label", "from=cli", "-t", t).ok();
         String out = masked(r.out());
-        assertTrue(out.contains("Step 15/16 : CMD [\"c1\", \"c2\"]\n ---> Running in <id>\nRemoving intermediate container <id>\n ---> <id>\n"
-                + "Step 16/16 : LABEL from=cli\n ---> Running in <id>\nRemoving intermediate container <id>\n ---> <id>\n"
+        assertTrue(out.contains("Step 15/16 : CMD [\"c1\", \"c2\"]\n ---> <id>\n"
+                + "Step 16/16 : LABEL from=cli\n ---> <id>\n"
                 + "Successfully built <id>\nSuccessfully tagged " + t + "\n"), out);
         assertTrue(out.contains("Step 11/16 : HEALTHCHECK --interval=5s --timeout=2s --start-period=1s --retries=4 CMD test -e /tmp || exit 1\n"),
                 out);
@@ -688,7 +704,7 @@ class BuildE2EIT extends E2E {
         String child = tag("onbuild-child");
         BerthDaemon.Result r = build(context("FROM " + parent + "\nRUN cat /trig\n"), "--no-cache", "-t", child).ok();
         // dockerd 20.10, verbatim but for the ids
-        assertEquals("Sending build context to Docker daemon  <size>\n"
+        assertEquals(masked("Sending build context to Docker daemon  <size>\n"
                 + "Step 1/2 : FROM " + parent + "\n"
                 + "# Executing 2 build triggers\n"
                 + " ---> Running in <id>\n"
@@ -702,7 +718,7 @@ class BuildE2EIT extends E2E {
                 + "Removing intermediate container <id>\n"
                 + " ---> <id>\n"
                 + "Successfully built <id>\n"
-                + "Successfully tagged " + child + "\n", masked(r.out()));
+                + "Successfully tagged " + child + "\n"), masked(r.out()));
         JsonNode c = configOf(child);
         assertField("null", c, "OnBuild");
         assertField("[\"" + PATH_ENV + "\",\"FROM_TRIGGER=yes\"]", c, "Env");
@@ -710,8 +726,8 @@ class BuildE2EIT extends E2E {
         String one = tag("onbuild-one");
         build(context("FROM busybox\nONBUILD RUN echo one\n"), "-t", one).ok();
         BerthDaemon.Result r1 = build(context("FROM " + one + "\n"), "--no-cache").ok();
-        assertTrue(masked(r1.out()).contains("Step 1/1 : FROM " + one + "\n# Executing 1 build trigger\n ---> Running in <id>\none\n"
-                + "Removing intermediate container <id>\n ---> <id>\nSuccessfully built <id>\n"), r1.out());
+        assertTrue(masked(r1.out()).contains(masked("Step 1/1 : FROM " + one + "\n# Executing 1 build trigger\n ---> Running in <id>\none\n"
+                + "Removing intermediate container <id>\n ---> <id>\nSuccessfully built <id>\n")), r1.out());
         assertEquals("", containers());
     }
 
@@ -730,7 +746,7 @@ class BuildE2EIT extends E2E {
                 + "    three\n"
                 + "RUN echo 'back\\slash'\n");
         BerthDaemon.Result r = build(ctx, "--no-cache", "-t", t).ok();
-        assertEquals("Sending build context to Docker daemon  <size>\n"
+        assertEquals(masked("Sending build context to Docker daemon  <size>\n"
                 + "Step 1/3 : FROM busybox\n"
                 + " ---> <id>\n"
                 + "Step 2/3 : RUN echo one     two     three\n"
@@ -744,7 +760,7 @@ class BuildE2EIT extends E2E {
                 + "Removing intermediate container <id>\n"
                 + " ---> <id>\n"
                 + "Successfully built <id>\n"
-                + "Successfully tagged " + t + "\n", masked(r.out()));
+                + "Successfully tagged " + t + "\n"), masked(r.out()));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -767,7 +783,7 @@ class BuildE2EIT extends E2E {
         String id = imageId(t);
         BerthDaemon.Result again = build(ctx, "-t", t).ok();
         // dockerd 20.10
-        assertEquals("Sending build context to Docker daemon  <size>\n"
+        assertEquals(masked("Sending build context to Docker daemon  <size>\n"
                 + "Step 1/6 : FROM busybox\n ---> <id>\n"
                 + "Step 2/6 : ENV X=" + t + "\n ---> Using cache\n ---> <id>\n"
                 + "Step 3/6 : RUN echo step > /s\n ---> Using cache\n ---> <id>\n"
@@ -775,7 +791,7 @@ class BuildE2EIT extends E2E {
                 + "Step 5/6 : RUN cat /data.txt\n ---> Using cache\n ---> <id>\n"
                 + "Step 6/6 : COPY other.txt /other.txt\n ---> Using cache\n ---> <id>\n"
                 + "Successfully built <id>\n"
-                + "Successfully tagged " + t + "\n", masked(again.out()));
+                + "Successfully tagged " + t + "\n"), masked(again.out()));
         assertEquals(stepIds(first.out()), stepIds(again.out()), "every step's image is the cached one");
         assertEquals(id, imageId(t));
         assertEquals(images, imageCount(), "no new images");
@@ -798,7 +814,7 @@ class BuildE2EIT extends E2E {
         Files.writeString(ctx.resolve("data.txt"), "v2\n");
         BerthDaemon.Result changed = build(ctx, "-t", t).ok();
         // dockerd 20.10
-        assertEquals("Sending build context to Docker daemon  <size>\n"
+        assertEquals(masked("Sending build context to Docker daemon  <size>\n"
                 + "Step 1/6 : FROM busybox\n ---> <id>\n"
                 + "Step 2/6 : ENV X=" + t + "\n ---> Using cache\n ---> <id>\n"
                 + "Step 3/6 : RUN echo step > /s\n ---> Using cache\n ---> <id>\n"
@@ -806,7 +822,7 @@ class BuildE2EIT extends E2E {
                 + "Step 5/6 : RUN cat /data.txt\n ---> Running in <id>\nv2\nRemoving intermediate container <id>\n ---> <id>\n"
                 + "Step 6/6 : COPY other.txt /other.txt\n ---> <id>\n"
                 + "Successfully built <id>\n"
-                + "Successfully tagged " + t + "\n", masked(changed.out()));
+                + "Successfully tagged " + t + "\n"), masked(changed.out()));
         List<String> before = stepIds(first.out());
         List<String> after = stepIds(changed.out());
         assertEquals(before.subList(0, 3), after.subList(0, 3), "FROM, ENV, RUN: the same images");
@@ -829,7 +845,7 @@ class BuildE2EIT extends E2E {
         BerthDaemon.Result first = build(ctx, "-t", t).ok();
         BerthDaemon.Result again = build(ctx, "--no-cache", "-t", t).ok();
         assertFalse(again.out().contains("Using cache"), again.out());
-        assertTrue(masked(again.out()).contains("Step 3/3 : RUN echo step\n ---> Running in <id>\nstep\n"), again.out());
+        assertTrue(masked(again.out()).contains(masked("Step 3/3 : RUN echo step\n ---> Running in <id>\nstep\n")), again.out());
         List<String> before = stepIds(first.out());
         List<String> after = stepIds(again.out());
         assertEquals(before.get(0), after.get(0), "the same base");
@@ -868,7 +884,7 @@ class BuildE2EIT extends E2E {
         String t = tag("target");
         BerthDaemon.Result r = build(context(STAGES), "--no-cache", "--target", "final", "-t", t).ok();
         // dockerd 20.10
-        assertEquals("Sending build context to Docker daemon  <size>\n"
+        assertEquals(masked("Sending build context to Docker daemon  <size>\n"
                 + "Step 1/6 : FROM busybox AS builder\n ---> <id>\n"
                 + "Step 2/6 : RUN echo built > /artifact\n ---> Running in <id>\nRemoving intermediate container <id>\n ---> <id>\n"
                 + "Step 3/6 : FROM busybox AS final\n ---> <id>\n"
@@ -876,27 +892,29 @@ class BuildE2EIT extends E2E {
                 + "Step 5/6 : COPY --from=busybox /etc/passwd /passwd-from-image\n ---> <id>\n"
                 + "Step 6/6 : RUN cat /got\n ---> Running in <id>\nbuilt\nRemoving intermediate container <id>\n ---> <id>\n"
                 + "Successfully built <id>\n"
-                + "Successfully tagged " + t + "\n", masked(r.out()));
+                + "Successfully tagged " + t + "\n"), masked(r.out()));
         assertFalse(r.out().contains("after-stage-ran"), r.out());
 
         BerthDaemon.Result nope = build(context(STAGES), "--target", "nope");
         assertEquals(1, nope.code(), nope.all());
         assertEquals("Error response from daemon: failed to reach build target nope in Dockerfile\n", message(nope));
-        assertEquals("Sending build context to Docker daemon  <size>\n", masked(nope.out()));
+        assertEquals(masked("Sending build context to Docker daemon  <size>\n"), masked(nope.out()));
     }
 
     /**
-     * The classic builder runs every stage before the target, needed or not: a failing stage the target does
-     * not use still fails the build (BuildKit would skip it; dockerd 20.10's classic builder does not).
+     * Stages the target does not need are skipped, as the issue asks (BuildKit's behaviour; dockerd 20.10's
+     * classic builder runs every stage before the target, so there a failing unused stage fails the build).
+     * The step count covers what runs.
      */
     @Test
-    void classicBuilderRunsUnusedStagesToo() throws Exception {
+    void unusedStagesAreSkipped() throws Exception {
         String withBroken = STAGES.replace("FROM busybox AS final\n", "FROM busybox AS broken\nRUN exit 1\nFROM busybox AS final\n");
-        BerthDaemon.Result r = build(context(withBroken), "--target", "final");
-        assertEquals(1, r.code(), r.all());
-        assertTrue(masked(r.out()).endsWith("Step 3/8 : FROM busybox AS broken\n ---> <id>\nStep 4/8 : RUN exit 1\n ---> Running in <id>\n"),
-                r.out());
-        assertEquals("The command '/bin/sh -c exit 1' returned a non-zero code: 1\n", message(r));
+        String t = tag("skip");
+        BerthDaemon.Result r = build(context(withBroken), "--target", "final", "-t", t).ok();
+        assertFalse(r.out().contains("exit 1"), r.out());
+        assertFalse(r.out().contains("after-stage-ran"), r.out());
+        assertTrue(r.out().contains("Step 6/6 : RUN cat /got\n"), r.out());
+        assertEquals("built\n", run(t, "cat", "/got"));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -927,42 +945,45 @@ class BuildE2EIT extends E2E {
         assertEquals("", containers());
     }
 
-    /** --rm=false keeps every step's container (metadata steps' too); by default none is left. */
+    /** --rm=false keeps every RUN step's container (dockerd's metadata steps' too; berth makes none for them). */
     @Test
     void rmFalseKeepsIntermediateContainers() throws Exception {
         BerthDaemon.Result r = build(context("FROM busybox\nENV A=1\nRUN echo x\n"), "--no-cache", "--rm=false").ok();
-        // dockerd 20.10
-        assertEquals("Sending build context to Docker daemon  <size>\n"
+        assertEquals(masked("Sending build context to Docker daemon  <size>\n"
                 + "Step 1/3 : FROM busybox\n ---> <id>\n"
-                + "Step 2/3 : ENV A=1\n ---> Running in <id>\n ---> <id>\n"
+                + "Step 2/3 : ENV A=1\n ---> <id>\n"
                 + "Step 3/3 : RUN echo x\n ---> Running in <id>\nx\n ---> <id>\n"
-                + "Successfully built <id>\n", masked(r.out()));
+                + "Successfully built <id>\n"), masked(r.out()));
         assertEquals(new TreeSet<>(runningIn(r.out())), new TreeSet<>(d.docker("ps", "-a", "--format", "{{.ID}}").ok().out().lines().toList()));
         made.add(stepIds(r.out()).get(2));
     }
 
-    /** A failed RUN's container is kept by default (dockerd does), removed with --force-rm. */
+    /**
+     * A failed RUN's container is removed unless --rm=false: the issue asks that a failing build leave no
+     * intermediate containers (dockerd keeps it unless --force-rm).
+     */
     @Test
-    void failedRunKeepsItsContainerUnlessForceRm() throws Exception {
+    void failedRunRemovesItsContainerUnlessRmFalse() throws Exception {
         Path ctx = context("FROM busybox\nRUN echo before && exit 3\n");
-        BerthDaemon.Result kept = build(ctx);
+        BerthDaemon.Result kept = build(ctx, "--rm=false");
         assertEquals(3, kept.code(), kept.all());
         String id = runningIn(kept.out()).get(0);
         assertEquals(id + " Exited (3)\n", d.docker("ps", "-a", "--format", "{{.ID}} {{.Status}}").ok().out().replaceAll(" ago\n", "\n")
                 .replaceAll("\\) .*\n", ")\n"));
         d.docker("rm", id).ok();
 
-        BerthDaemon.Result forced = build(ctx, "--force-rm");
-        assertEquals(3, forced.code(), forced.all());
-        String id2 = runningIn(forced.out()).get(0);
-        // dockerd 20.10
-        assertEquals("Sending build context to Docker daemon  <size>\n"
-                + "Step 1/2 : FROM busybox\n ---> <id>\n"
-                + "Step 2/2 : RUN echo before && exit 3\n ---> Running in <id>\nbefore\nRemoving intermediate container <id>\n",
-                masked(forced.out()));
-        assertTrue(forced.out().contains("Removing intermediate container " + id2 + "\n"), forced.out());
-        assertEquals("The command '/bin/sh -c echo before && exit 3' returned a non-zero code: 3\n", message(forced));
-        assertEquals("", containers());
+        for (String[] flags : new String[][] {{}, {"--force-rm"}}) {
+            BerthDaemon.Result removed = build(ctx, flags);
+            assertEquals(3, removed.code(), removed.all());
+            String id2 = runningIn(removed.out()).get(0);
+            assertEquals(masked("Sending build context to Docker daemon  <size>\n"
+                    + "Step 1/2 : FROM busybox\n ---> <id>\n"
+                    + "Step 2/2 : RUN echo before && exit 3\n ---> Running in <id>\nbefore\nRemoving intermediate container <id>\n"),
+                    masked(removed.out()));
+            assertTrue(removed.out().contains(" ---> Removed intermediate container " + id2 + "\n"), removed.out());
+            assertEquals("The command '/bin/sh -c echo before && exit 3' returned a non-zero code: 3\n", message(removed));
+            assertEquals("", containers());
+        }
     }
 
     /** .dockerignore with a ! exception: the CLI leaves the ignored files out of the context. */
@@ -988,7 +1009,8 @@ class BuildE2EIT extends E2E {
         long images = imageCount();
         // {Dockerfile, stderr} as dockerd 20.10 prints them
         String[][] cases = {
-            {"FROM busybox\nRUN true\nFOO bar\n", "Error response from daemon: dockerfile parse error line 3: unknown instruction: FOO\n"},
+            // moby 23+ (BuildKit's parser, which berth follows); dockerd 20.10: "dockerfile parse error line 3: unknown instruction: FOO"
+            {"FROM busybox\nRUN true\nFOO bar\n", "Error response from daemon: dockerfile parse error on line 3: unknown instruction: FOO (did you mean FROM?)\n"},
             {"", "Error response from daemon: the Dockerfile (Dockerfile) cannot be empty\n"},
             {"# just a comment\n\n", "Error response from daemon: failed to parse Dockerfile: file with no instructions\n"},
             {"RUN true\n", "Error response from daemon: no build stage in current context\n"},
@@ -998,7 +1020,7 @@ class BuildE2EIT extends E2E {
             BerthDaemon.Result r = build(context(c[0]));
             assertEquals(1, r.code(), c[0] + ": " + r.all());
             assertEquals(c[1], message(r), c[0]);
-            assertEquals("Sending build context to Docker daemon  <size>\n", masked(r.out()), c[0]);
+            assertEquals(masked("Sending build context to Docker daemon  <size>\n"), masked(r.out()), c[0]);
         }
         assertEquals("", containers());
         assertEquals(images, imageCount());
@@ -1022,7 +1044,7 @@ class BuildE2EIT extends E2E {
             BerthDaemon.Result r = build(context(c[0], "a.txt", "a", "b.txt", "b"));
             assertEquals(1, r.code(), c[0] + ": " + r.all());
             assertEquals(c[2], message(r), c[0]);
-            assertEquals("Sending build context to Docker daemon  <size>\nStep 1/2 : FROM busybox\n ---> <id>\n" + c[1] + "\n",
+            assertEquals(masked("Sending build context to Docker daemon  <size>\nStep 1/2 : FROM busybox\n ---> <id>\n" + c[1] + "\n"),
                     masked(r.out()), c[0]);
         }
         assertEquals("", containers());
@@ -1036,7 +1058,7 @@ class BuildE2EIT extends E2E {
         assertEquals(3, r.code(), "docker build exits with the RUN's code: " + r.all());
         assertEquals("The command '/bin/sh -c echo before && exit 3' returned a non-zero code: 3\n", message(r));
         String out = masked(r.out());
-        assertTrue(out.endsWith("Step 3/4 : RUN echo before && exit 3\n ---> Running in <id>\nbefore\nRemoving intermediate container <id>\n"),
+        assertTrue(out.endsWith(masked("Step 3/4 : RUN echo before && exit 3\n ---> Running in <id>\nbefore\nRemoving intermediate container <id>\n")),
                 out);
         assertFalse(out.contains("never"), out);
         assertEquals("", containers());
@@ -1045,7 +1067,7 @@ class BuildE2EIT extends E2E {
         String t = tag("after-failure");
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN echo ok > /ok\nRUN echo fixed\n");
         BerthDaemon.Result fixed = build(ctx, "-t", t).ok();
-        assertTrue(masked(fixed.out()).contains("Step 2/3 : RUN echo ok > /ok\n ---> Using cache\n ---> <id>\n"), fixed.out());
+        assertTrue(masked(fixed.out()).contains(masked("Step 2/3 : RUN echo ok > /ok\n ---> Using cache\n ---> <id>\n")), fixed.out());
         assertEquals(okStep, stepIds(fixed.out()).get(1), "the step before the failure comes from the cache");
         assertTrue(fixed.out().contains("\nfixed\n"), fixed.out());
         assertEquals("ok\n", run(t, "cat", "/ok"));
@@ -1061,7 +1083,7 @@ class BuildE2EIT extends E2E {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(1, r.code(), r.all());
         // dockerd 20.10: `Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused`
-        assertEquals("Sending build context to Docker daemon  <size>\nStep 1/2 : FROM " + dead + "/nosuch:1\n", masked(r.out()));
+        assertEquals(masked("Sending build context to Docker daemon  <size>\nStep 1/2 : FROM " + dead + "/nosuch:1\n"), masked(r.out()));
         assertTrue(message(r).contains(dead), "the message names the registry: " + message(r));
         assertTrue(ms < 10_000, "took " + ms + " ms");
 
@@ -1069,7 +1091,7 @@ class BuildE2EIT extends E2E {
         // registry-1.docker.io on 10.255.255.53:53: no such host`
         BerthDaemon.Result hub = build(context("FROM nosuch/image:1\nRUN true\n"));
         assertEquals(1, hub.code(), hub.all());
-        assertEquals("Sending build context to Docker daemon  <size>\nStep 1/2 : FROM nosuch/image:1\n", masked(hub.out()));
+        assertEquals(masked("Sending build context to Docker daemon  <size>\nStep 1/2 : FROM nosuch/image:1\n"), masked(hub.out()));
         assertTrue(message(hub).contains("docker.io"), message(hub));
         assertEquals("", containers());
         assertEquals(images, imageCount());
@@ -1168,6 +1190,15 @@ class BuildE2EIT extends E2E {
         dd.docker("rmi", t).ok();
     }
 
+    /**
+     * A parse error in dockerd 20.10's words: berth writes moby 23+'s ("parse error on line N", with a
+     * suggestion for a misspelt instruction).
+     */
+    static String olderParseError(String message) {
+        return message.replaceAll("dockerfile parse error on line ([0-9]+)", "dockerfile parse error line $1")
+                .replaceAll(" \\(did you mean [A-Z]+\\?\\)", "");
+    }
+
     /** Refused and failing builds on both daemons: the same exit code, stdout (ids aside) and message. */
     @Test
     void sameErrorsAsDockerd() throws Exception {
@@ -1191,7 +1222,7 @@ class BuildE2EIT extends E2E {
             BerthDaemon.Result ours = build(ctx, "--force-rm");
             assertNotEquals(0, theirs.code(), df);
             assertEquals(theirs.code(), ours.code(), df + "\nberth: " + ours.all());
-            assertEquals(message(theirs), message(ours), df);
+            assertEquals(olderParseError(message(theirs)), olderParseError(message(ours)), df);
             assertEquals(masked(theirs.out()), masked(ours.out()), df);
         }
         BerthDaemon.Result target = buildOnDockerd(context(STAGES), "--target", "nope");

@@ -61,12 +61,16 @@ public final class ImageRoutes {
     private void list(ApiCall call) {
         Filters filters = call.filters();
         filters.allow("dangling", "reference", "label", "before", "since", "until");
-        call.bool("all", false); // every image is a top-level image in berth: there are no intermediate ones yet
+        boolean all = call.bool("all", false);
         List<Image> images = new ArrayList<>(engine.state().images());
         images.sort((a, b) -> Long.compare(b.createdNanos(), a.createdNanos()));
         ArrayNode out = JSON.createArrayNode();
         for (Image image : images) {
-            boolean dangling = image.tags().isEmpty();
+            boolean intermediate = image.tags().isEmpty() && !engine.state().children(image.id()).isEmpty();
+            if (intermediate && !all) {
+                continue; // a build's intermediate image: shown with -a only, as dockerd does
+            }
+            boolean dangling = image.tags().isEmpty() && !intermediate;
             if (filters.has("dangling")) {
                 boolean want = Boolean.parseBoolean(filters.get("dangling").get(0)) || "1".equals(filters.get("dangling").get(0));
                 if (want != dangling) {
@@ -422,7 +426,7 @@ public final class ImageRoutes {
     // ---- POST /images/create?fromImage=: docker pull ----------------------------------------------
 
     /** At most this many layers move at once (download, or compress and upload), across pulls and pushes. */
-    private static final java.util.concurrent.ExecutorService DOWNLOADS = java.util.concurrent.Executors.newFixedThreadPool(3, r -> {
+    static final java.util.concurrent.ExecutorService DOWNLOADS = java.util.concurrent.Executors.newFixedThreadPool(3, r -> {
         Thread t = new Thread(r, "berth-download");
         t.setDaemon(true);
         return t;

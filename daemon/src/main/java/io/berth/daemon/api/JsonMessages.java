@@ -11,12 +11,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Docker's JSONMessage stream (pull, push): one JSON object per line on a chunked 200 response, written
+ * Docker's JSONMessage stream (pull, push, build): one JSON object per line on a chunked 200 response, written
  * from a worker thread in order through the response's context. Progress lines are throttled per id
  * (the CLI redraws them; on a non-terminal it drops them). An error after the stream started ends it
  * with {@code {"errorDetail": {"message": ...}, "error": ...}}, which the CLI turns into exit 1.
  */
-final class JsonMessages implements ImageProgress {
+final class JsonMessages implements io.berth.daemon.build.BuildOutput {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long PROGRESS_EVERY_NANOS = 100_000_000L;
@@ -71,9 +71,32 @@ final class JsonMessages implements ImageProgress {
         send(m);
     }
 
-    void error(String message) {
+    /** Build output, printed verbatim by the client. */
+    @Override
+    public void stream(String text) {
+        send(JSON.createObjectNode().put("stream", text));
+    }
+
+    /** {@code {"aux":{"ID":"sha256:..."}}}: the built image, for {@code --iidfile} and {@code -q}. */
+    @Override
+    public void imageId(String id) {
         ObjectNode m = JSON.createObjectNode();
-        m.putObject("errorDetail").put("message", message);
+        m.putObject("aux").put("ID", id);
+        send(m);
+    }
+
+    void error(String message) {
+        error(message, 0);
+    }
+
+    /** The error that ends the stream; a build's {@code code} (its failing step's exit status) is the CLI's exit code. */
+    void error(String message, int code) {
+        ObjectNode m = JSON.createObjectNode();
+        ObjectNode detail = m.putObject("errorDetail");
+        if (code != 0) {
+            detail.put("code", code);
+        }
+        detail.put("message", message);
         m.put("error", message);
         send(m);
     }

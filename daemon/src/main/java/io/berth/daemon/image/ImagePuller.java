@@ -72,7 +72,6 @@ public final class ImagePuller {
 
     /** Blocks (network and file work). Failures are {@link ApiException}s with Docker's messages. */
     public Pulled pull(Reference ref, Credentials credentials, ImageProgress progress, long nowNanos) throws IOException {
-        progress.status(ref.digest() != null ? ref.digest() : ref.tag(), "Pulling from " + ref.name());
         RepositorySession session = registry.open(ref, credentials);
         ResolvedManifest resolved;
         try {
@@ -80,6 +79,8 @@ public final class ImagePuller {
         } catch (RegistryException e) {
             throw pullFailure(ref, e);
         }
+        // as dockerd: once the registry answered with a manifest (an unreachable one says nothing else)
+        progress.status(ref.digest() != null ? ref.digest() : ref.tag(), "Pulling from " + ref.name());
         Manifest manifest = resolved.image();
         Descriptor configDescriptor = manifest.config();
         ByteArrayOutputStream configOut = new ByteArrayOutputStream();

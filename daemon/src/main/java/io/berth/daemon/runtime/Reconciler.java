@@ -135,6 +135,8 @@ public final class Reconciler {
     }
 
     private void sweepOrphans() throws Exception {
+        // a build killed while it had a root filesystem mounted on the host left it under tmp
+        io.berth.daemon.util.HostMounts.unmountAllUnder(paths.tmp());
         Set<String> containers = new HashSet<>();
         state.containers().forEach(c -> containers.add(c.id()));
         for (String id : drivers.isolation().known()) {

@@ -19,6 +19,7 @@ public final class Libc {
     public static final int S_IFIFO = 0010000;
     public static final int MNT_DETACH = 2;
     public static final long MS_RDONLY = 1;
+    public static final long MS_BIND = 4096;
 
     private interface Api extends Library {
         int mknod(String path, int mode, long dev) throws LastErrorException;
