@@ -13,12 +13,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
  * The workload that trains berthd's start-up cache (JDK 25's AOT cache; bin/berthd runs it once per
  * build, with {@code -XX:AOTCacheOutput}): a daemon on throw-away roots starts, answers the calls a
- * docker client makes first, imports a one-file image, creates and removes a container, and stops.
+ * docker client makes first, imports a one-file image, creates and removes a container, and stops. It
+ * goes through {@link Main}'s own steps (command line, logging, shutdown hook), as a lambda or class
+ * the training never met is generated or loaded at every start.
  * The classes it loads are the ones every later start finds linked in the cache. A separate run, not the
  * first real daemon, so that what the cache holds does not depend on how that daemon happened to end
  * (a {@code --help}, a refused flag, a kill).
@@ -29,18 +32,20 @@ public final class AotTraining {
     }
 
     public static void main(String[] args) throws Exception {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        System.setProperty("chronicle.analytics.disable", "true");
         Path home = Path.of(System.getProperty("berth.home"));
         Path root = Files.createTempDirectory("berth-aot-training");
         int status = 1;
         try {
             Path socket = root.resolve("exec").resolve("berth.sock");
-            DaemonConfig config = new DaemonConfig(root.resolve("data"), root.resolve("exec"), socket,
-                    args.length > 0 ? args[0] : "overlay", "namespaces", "none", home, true, false, null);
-            try (Daemon daemon = new Daemon(config)) {
+            Main.Options options = Main.parse(new String[] {"--data-root", root.resolve("data").toString(),
+                    "--exec-root", root.resolve("exec").toString(), "-H", "unix://" + socket,
+                    "--storage-driver", args.length > 0 ? args[0] : "overlay"});
+            Main.configure(options);
+            try (Daemon daemon = new Daemon(Main.config(options, home))) {
+                Thread hook = Main.closeOnShutdown(daemon, new CountDownLatch(1));
                 daemon.start();
                 exercise(socket);
+                Runtime.getRuntime().removeShutdownHook(hook);
             }
             status = 0;
         } finally {
