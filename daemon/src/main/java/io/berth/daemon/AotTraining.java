@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
@@ -20,8 +22,9 @@ import java.util.stream.Stream;
  * The workload that trains berthd's start-up cache (JDK 25's AOT cache; bin/berthd runs it once per
  * build, with {@code -XX:AOTCacheOutput}): a daemon on throw-away roots starts, answers the calls a
  * docker client makes first, imports a one-file image, creates and removes a container, and stops. It
- * goes through {@link Main}'s own steps (command line, logging, shutdown hook), as a lambda or class
- * the training never met is generated or loaded at every start.
+ * goes through {@link Main}'s own steps (command line, logging, shutdown hook), and pings while the
+ * daemon starts, as a client waiting for it does (the API holds that ping until the log is replayed):
+ * a lambda or class the training never met is generated or loaded at every start.
  * The classes it loads are the ones every later start finds linked in the cache. A separate run, not the
  * first real daemon, so that what the cache holds does not depend on how that daemon happened to end
  * (a {@code --help}, a refused flag, a kill).
@@ -43,7 +46,15 @@ public final class AotTraining {
             Main.configure(options);
             try (Daemon daemon = new Daemon(Main.config(options, home))) {
                 Thread hook = Main.closeOnShutdown(daemon, new CountDownLatch(1));
-                daemon.start();
+                CompletableFuture<Void> started = CompletableFuture.runAsync(() -> {
+                    try {
+                        daemon.start();
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                }, r -> new Thread(r, "aot-training-start").start());
+                pingUntilAnswered(socket, started);
+                started.join();
                 exercise(socket);
                 Runtime.getRuntime().removeShutdownHook(hook);
             }
@@ -54,6 +65,18 @@ public final class AotTraining {
             }
         }
         System.exit(status);
+    }
+
+    /** Pings as soon as the socket accepts, as a client waiting for the daemon does. */
+    private static void pingUntilAnswered(Path socket, CompletableFuture<Void> started) throws InterruptedException {
+        while (!started.isDone()) {
+            try {
+                call(socket, "GET", "/_ping", null);
+                return;
+            } catch (IOException notListeningYet) {
+                Thread.sleep(5);
+            }
+        }
     }
 
     private static void exercise(Path socket) throws IOException {
