@@ -24,6 +24,7 @@ import io.berth.plugin.network.NetworkDriver;
 import io.berth.plugin.storage.StorageDriver;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.io.IOException;
@@ -95,7 +96,10 @@ public final class Daemon implements AutoCloseable {
             return n;
         }, r -> new Thread(r, "berth-replay").start());
 
-        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        // Vert.x reads no file from the class path for berth; without that resolving it makes no file cache
+        // (a temp directory named by a freshly seeded SecureRandom, and a shutdown hook) at every start
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
+                .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false)));
         if (!vertx.isNativeTransportEnabled()) {
             throw new StartupException("the native epoll transport is unavailable ("
                     + vertx.unavailableNativeTransportCause() + "); berthd needs it for half-closed attach streams");
