@@ -14,6 +14,15 @@ if [ -z "${BERTH_JAVA:-}" ]; then
     done
 fi
 BERTH_JVM_FLAGS="--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED -Dchronicle.analytics.disable=true"
+# Start-up work berth has no use for: Netty's JFR events for its buffer allocator (registering them starts
+# JFR's metadata on the first request), and Vert.x's DNS resolver (berth's Vert.x only uses unix sockets;
+# the registry client is the JDK's HttpClient). JNA loads its native stub from the distribution instead
+# of extracting it from its jar at each start.
+BERTH_JVM_FLAGS="$BERTH_JVM_FLAGS -Dio.netty.jfr.enabled=false -Dvertx.disableDnsResolver=true"
+case "$(uname -m)" in
+    x86_64) BERTH_JVM_FLAGS="$BERTH_JVM_FLAGS -Djna.boot.library.path=$BERTH_HOME/lib/native/linux-x86-64" ;;
+    aarch64) BERTH_JVM_FLAGS="$BERTH_JVM_FLAGS -Djna.boot.library.path=$BERTH_HOME/lib/native/linux-aarch64" ;;
+esac
 # the JDK's major version from its release file (running java -version would cost a JVM start)
 berth_release=$(dirname "$(dirname "$(readlink -f "$(command -v "$BERTH_JAVA")")")")/release
 BERTH_JAVA_MAJOR=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$berth_release" 2>/dev/null || true)

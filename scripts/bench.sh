@@ -1,21 +1,24 @@
 #!/bin/bash
 # End-to-end benchmark: berthd (and, with --dockerd, Debian's dockerd side by side on its own socket and
 # data root), both with --network none, driven by the docker CLI.
-#   - daemon start to first /_ping (median of 5)
+#   - daemon start to first /_ping (median, min and max of --starts N, default 5)
 #   - docker run --rm busybox true (median of N, default 20)
 #   - starting 50 detached containers one after another, then removing them
 # Prints each figure and the berthd/dockerd ratios. Run as root after 'mvn -DskipTests package'.
+# --start-only measures the daemon's start alone (no image, no containers, no dockerd).
 # With --dockerd it installs docker.io if missing, saves the host's iptables FORWARD policy and rules,
 # and restores them afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=20; N=50; WITH_DOCKERD=0
+RUNS=20; N=50; WITH_DOCKERD=0; STARTS=5; START_ONLY=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --dockerd) WITH_DOCKERD=1 ;;
         --runs) RUNS=$2; shift ;;
         --containers) N=$2; shift ;;
-        *) echo "usage: $0 [--dockerd] [--runs N] [--containers N]" >&2; exit 2 ;;
+        --starts) STARTS=$2; shift ;;
+        --start-only) START_ONLY=1 ;;
+        *) echo "usage: $0 [--dockerd] [--runs N] [--containers N] [--starts N] [--start-only]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -36,7 +39,7 @@ ping_ok() { curl -sf --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1; 
 wait_ping() { for _ in $(seq 1 600); do ping_ok "$1" && return 0; sleep 0.01; done; echo "no ping on $1" >&2; return 1; }
 
 command -v bc >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq bc >/dev/null; }
-scripts/busybox-rootfs.sh "$work/busybox.tar"
+[ "$START_ONLY" = 1 ] || scripts/busybox-rootfs.sh "$work/busybox.tar"
 bin/berthd --version >/dev/null   # the start-up cache is trained once per build, not in a measured start
 
 measure() { # name socket
@@ -63,7 +66,7 @@ measure() { # name socket
 
 # ---- berthd
 starts=()
-for i in 1 2 3 4 5; do
+for i in $(seq 1 "$STARTS"); do
     rm -rf "$work/b-exec"; mkdir -p "$work/b-data" "$work/b-exec"
     t0=$(now)
     bin/berthd --data-root "$work/b-data" --exec-root "$work/b-exec" -H "unix://$work/b-exec/berth.sock" \
@@ -71,10 +74,12 @@ for i in 1 2 3 4 5; do
     pid=$!; pids+=("$pid")
     wait_ping "$work/b-exec/berth.sock"
     starts+=("$(echo "$(now) - $t0" | bc)")
-    if [ "$i" -lt 5 ]; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+    if [ "$i" -lt "$STARTS" ] || [ "$START_ONLY" = 1 ]; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
 done
 BERTH_START=$(printf '%s\n' "${starts[@]}" | median)
-printf 'berthd   start to first /_ping: median %.3f s (5 starts)\n' "$BERTH_START"
+printf 'berthd   start to first /_ping: median %.3f s, min %.3f s, max %.3f s (%d starts)\n' "$BERTH_START" \
+    "$(printf '%s\n' "${starts[@]}" | sort -n | head -n 1)" "$(printf '%s\n' "${starts[@]}" | sort -n | tail -n 1)" "$STARTS"
+[ "$START_ONLY" = 0 ] || exit 0
 measure berthd "$work/b-exec/berth.sock"
 B_RUN=$RUN_MEDIAN; B_START=$START_N; B_RM=$RM_N
 

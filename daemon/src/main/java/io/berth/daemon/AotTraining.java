@@ -13,12 +13,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
  * The workload that trains berthd's start-up cache (JDK 25's AOT cache; bin/berthd runs it once per
  * build, with {@code -XX:AOTCacheOutput}): a daemon on throw-away roots starts, answers the calls a
- * docker client makes first, imports a one-file image, creates and removes a container, and stops.
+ * docker client makes first, imports a one-file image, creates and removes a container, and stops. It
+ * goes through {@link Main}'s own steps (command line, logging, shutdown hook), and pings while the
+ * daemon starts, as a client waiting for it does (the API holds that ping until the log is replayed):
+ * a lambda or class the training never met is generated or loaded at every start.
  * The classes it loads are the ones every later start finds linked in the cache. A separate run, not the
  * first real daemon, so that what the cache holds does not depend on how that daemon happened to end
  * (a {@code --help}, a refused flag, a kill).
@@ -29,18 +35,28 @@ public final class AotTraining {
     }
 
     public static void main(String[] args) throws Exception {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        System.setProperty("chronicle.analytics.disable", "true");
         Path home = Path.of(System.getProperty("berth.home"));
         Path root = Files.createTempDirectory("berth-aot-training");
         int status = 1;
         try {
             Path socket = root.resolve("exec").resolve("berth.sock");
-            DaemonConfig config = new DaemonConfig(root.resolve("data"), root.resolve("exec"), socket,
-                    args.length > 0 ? args[0] : "overlay", "namespaces", "none", home, true, false, null);
-            try (Daemon daemon = new Daemon(config)) {
-                daemon.start();
+            Main.Options options = Main.parse(new String[] {"--data-root", root.resolve("data").toString(),
+                    "--exec-root", root.resolve("exec").toString(), "-H", "unix://" + socket,
+                    "--storage-driver", args.length > 0 ? args[0] : "overlay"});
+            Main.configure(options);
+            try (Daemon daemon = new Daemon(Main.config(options, home))) {
+                Thread hook = Main.closeOnShutdown(daemon, new CountDownLatch(1));
+                CompletableFuture<Void> started = CompletableFuture.runAsync(() -> {
+                    try {
+                        daemon.start();
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                }, r -> new Thread(r, "aot-training-start").start());
+                pingUntilAnswered(socket, started);
+                started.join();
                 exercise(socket);
+                Runtime.getRuntime().removeShutdownHook(hook);
             }
             status = 0;
         } finally {
@@ -49,6 +65,18 @@ public final class AotTraining {
             }
         }
         System.exit(status);
+    }
+
+    /** Pings as soon as the socket accepts, as a client waiting for the daemon does. */
+    private static void pingUntilAnswered(Path socket, CompletableFuture<Void> started) throws InterruptedException {
+        while (!started.isDone()) {
+            try {
+                call(socket, "GET", "/_ping", null);
+                return;
+            } catch (IOException notListeningYet) {
+                Thread.sleep(5);
+            }
+        }
     }
 
     private static void exercise(Path socket) throws IOException {

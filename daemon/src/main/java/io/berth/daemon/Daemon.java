@@ -25,6 +25,7 @@ import io.berth.plugin.network.NetworkDriver;
 import io.berth.plugin.storage.StorageDriver;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.io.IOException;
@@ -40,8 +41,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * berthd, assembled: loads the drivers, opens the log, replays it into the projection, starts the
- * reactors, reconciles with the kernel, and only then opens the API.
+ * berthd, assembled: opens the log and replays it into the projection while Vert.x starts, the API
+ * listens and the drivers load; then starts the reactors, reconciles with the kernel, and only then
+ * answers the API, but for /_ping, which is answered as soon as the state is replayed.
  */
 public final class Daemon implements AutoCloseable {
 
@@ -82,7 +84,8 @@ public final class Daemon implements AutoCloseable {
         lockDataRoot(paths.dataRoot());
         Files2.durable(config.fsync());
 
-        // the log's open and replay (class loading, mostly) overlap with loading drivers and starting Vert.x
+        // The log's open and replay (class initialisation, mostly) is the longest part of a start: it runs
+        // on its own thread from the start, while Vert.x starts, the API listens and the drivers load.
         EngineState state = new EngineState();
         EventWaiters waiters = new EventWaiters();
         CompletableFuture<Long> replay = CompletableFuture.supplyAsync(() -> {
@@ -94,30 +97,28 @@ public final class Daemon implements AutoCloseable {
             return n;
         }, r -> new Thread(r, "berth-replay").start());
 
-        plugins = new PluginHost(List.of(config.home().resolve("plugins"), paths.userPlugins()));
-        LOG.debug("plugins loaded after {} ms", (System.nanoTime() - t0) / 1_000_000);
-        // drivers probe the host (a test mount, cgroup discovery) while Vert.x starts
-        CompletableFuture<Drivers> driversReady = new CompletableFuture<>();
-        Thread driverThread = new Thread(() -> {
-            try {
-                driversReady.complete(loadDrivers(paths));
-            } catch (Throwable e) {
-                driversReady.completeExceptionally(e);
-            }
-        }, "berth-drivers");
-        driverThread.start();
-        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        // Vert.x reads no file from the class path for berth; without that resolving it makes no file cache
+        // (a temp directory named by a freshly seeded SecureRandom, and a shutdown hook) at every start
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
+                .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false)));
         if (!vertx.isNativeTransportEnabled()) {
             throw new StartupException("the native epoll transport is unavailable ("
                     + vertx.unavailableNativeTransportCause() + "); berthd needs it for half-closed attach streams");
         }
         LOG.debug("vert.x ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
-        Drivers drivers;
-        try {
-            drivers = driversReady.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        }
+        // The API listens now and holds every request: /_ping is answered once the state is replayed (a
+        // client that pings and then lists sees the containers: the list waits for the complete router);
+        // everything else once the drivers are loaded, the kernel reconciled and the routes built.
+        api = new ApiServer(vertx, !config.sideEffects());
+        api.listen(paths.socket()).toCompletionStage().toCompletableFuture().get();
+        LOG.debug("listening after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        Router pingOnly = new Router();
+        SystemRoutes.registerPing(pingOnly);
+        replay.thenRun(() -> api.serveEarly(pingOnly));
+
+        plugins = new PluginHost(List.of(config.home().resolve("plugins"), paths.userPlugins()));
+        LOG.debug("plugins loaded after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        Drivers drivers = loadDrivers(paths);
         LOG.debug("drivers ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
         long replayed;
         try {
@@ -150,9 +151,7 @@ public final class Daemon implements AutoCloseable {
         new ContainerRoutes(engine).register(router);
         new ImageRoutes(engine).register(router);
         new BuildRoutes(engine).register(router);
-        LOG.debug("routes ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
-        api = new ApiServer(vertx, router, !config.sideEffects());
-        api.listen(paths.socket()).toCompletionStage().toCompletableFuture().get();
+        api.serve(router);
         LOG.info("berthd {} listening on {} (data root {}, storage {}, {} events replayed, ready in {} ms)",
                 Version.BERTH, paths.socket(), paths.dataRoot(), drivers.storage().name(), replayed,
                 (System.nanoTime() - t0) / 1_000_000);

@@ -99,6 +99,23 @@ public final class Main {
                 mirror);
     }
 
+    static DaemonConfig config(Options o, Path home) {
+        Path socket = o.host() == null ? o.execRoot().resolve("berth.sock") : Path.of(o.host().substring("unix://".length()));
+        return new DaemonConfig(o.dataRoot().toAbsolutePath(), o.execRoot().toAbsolutePath(),
+                socket.toAbsolutePath(), o.storageDriver(), o.isolation(), o.defaultNetwork(), home,
+                !o.noSideEffects(), o.fsync(), o.registryMirror());
+    }
+
+    /** Closes {@code daemon} when the JVM shuts down (SIGTERM, SIGINT, System.exit), then counts {@code stopped} down. */
+    static Thread closeOnShutdown(Daemon daemon, CountDownLatch stopped) {
+        Thread hook = new Thread(() -> {
+            daemon.close();
+            stopped.countDown();
+        }, "berthd-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
     private static java.net.URI mirrorUri(String value) throws UsageException {
         try {
             java.net.URI uri = new java.net.URI(value.contains("://") ? value : "https://" + value);
@@ -131,13 +148,18 @@ public final class Main {
             System.exit(2);
             return;
         }
+        configure(options);
+        System.exit(run(options));
+    }
+
+    /** The process-wide settings of a daemon: logging (before any logger exists) and Chronicle's analytics. */
+    static void configure(Options options) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", options.logLevel());
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         System.setProperty("org.slf4j.simpleLogger.log.org.pf4j", "warn");
         System.setProperty("org.slf4j.simpleLogger.log.net.openhft", "warn");
         System.setProperty("chronicle.analytics.disable", "true");
-        System.exit(run(options));
     }
 
     private static int run(Options o) {
@@ -147,16 +169,9 @@ public final class Main {
                     + "); build it with 'mvn -DskipTests package' and start berthd with bin/berthd");
             return 2;
         }
-        Path socket = o.host() == null ? o.execRoot().resolve("berth.sock") : Path.of(o.host().substring("unix://".length()));
-        DaemonConfig config = new DaemonConfig(o.dataRoot().toAbsolutePath(), o.execRoot().toAbsolutePath(),
-                socket.toAbsolutePath(), o.storageDriver(), o.isolation(), o.defaultNetwork(), Path.of(home),
-                !o.noSideEffects(), o.fsync(), o.registryMirror());
-        Daemon daemon = new Daemon(config);
+        Daemon daemon = new Daemon(config(o, Path.of(home)));
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            daemon.close();
-            stopped.countDown();
-        }, "berthd-shutdown"));
+        closeOnShutdown(daemon, stopped);
         try {
             daemon.start();
             if (o.pidfile() != null) {

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannelConfig;
 import io.netty.util.AttributeKey;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.berth.daemon.command.Command;
@@ -24,6 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -36,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * {@link Version#MIN_API} to {@link Version#API}, adds Docker's headers to every response, knows the
  * caller of every request (SO_PEERCRED), and maps errors to Docker's status codes and
  * {@code {"message": ...}} bodies in one place.
+ *
+ * <p>The server listens before the daemon is ready, so that accepting connections and parsing the first
+ * requests overlap with the daemon's start: a request waits (paused, on its event loop) until a router
+ * that answers it is served: {@link #serveEarly} for the few calls that are right before the daemon is
+ * complete (/_ping once the state is replayed), {@link #serve} for all of them.
  *
  * <p>Connections allow half-close, because a client that has no more stdin shuts down its write side
  * of a hijacked attach connection and still expects output; on a connection that was not hijacked a
@@ -51,17 +60,56 @@ public final class ApiServer {
     static final AttributeKey<Boolean> INPUT_SHUT = AttributeKey.valueOf("berth.inputShut");
     static final AttributeKey<Boolean> HIJACKED = AttributeKey.valueOf("berth.hijacked");
 
+    /** A request that arrived before a router that answers it was served. */
+    private record HeldRequest(HttpServerRequest request, String path, String apiVersion, Context context) {}
+
     private final Vertx vertx;
-    private final Router router;
     private final boolean readOnly;
     private final Map<HttpConnection, Actor> callers = new ConcurrentHashMap<>();
+    private final List<HeldRequest> held = new ArrayList<>(); // guarded by itself, as are the two routers' changes
+    private volatile Router earlyRouter; // answers what it matches while the daemon is not ready
+    private volatile Router router;      // answers every request once the daemon is ready
     private HttpServer server;
 
     /** @param readOnly refuse every state-changing call (a daemon that only replays and serves the log) */
-    public ApiServer(Vertx vertx, Router router, boolean readOnly) {
+    public ApiServer(Vertx vertx, boolean readOnly) {
         this.vertx = vertx;
-        this.router = router;
         this.readOnly = readOnly;
+    }
+
+    /** From now on answers the requests {@code partial} matches, those waiting included; the others keep waiting. */
+    public void serveEarly(Router partial) {
+        release(partial, false);
+    }
+
+    /** From now on answers every request with {@code complete}, those waiting first. */
+    public void serve(Router complete) {
+        release(complete, true);
+    }
+
+    private void release(Router next, boolean complete) {
+        List<HeldRequest> released = new ArrayList<>();
+        synchronized (held) {
+            if (complete) {
+                router = next;
+            } else {
+                earlyRouter = next;
+            }
+            for (Iterator<HeldRequest> it = held.iterator(); it.hasNext(); ) {
+                HeldRequest h = it.next();
+                if (complete || next.match(h.request.method(), h.path) != null) {
+                    released.add(h);
+                    it.remove();
+                }
+            }
+        }
+        for (HeldRequest h : released) {
+            h.context.runOnContext(v -> {
+                // resume first, as a route that reads the body sets its handlers in this same turn
+                h.request.resume();
+                route(h.request, h.path, h.apiVersion);
+            });
+        }
     }
 
     public Future<Void> listen(Path socket) throws java.io.IOException {
@@ -137,7 +185,30 @@ public final class ApiServer {
             }
             path = m.group(3);
         }
-        Router.Match match = router.match(request.method(), path);
+        route(request, path, apiVersion);
+    }
+
+    /** Answers a request with the router served for it, or holds it until there is one. */
+    private void route(HttpServerRequest request, String path, String apiVersion) {
+        Router.Match match = null;
+        Router complete = router;
+        if (complete == null) {
+            synchronized (held) {
+                complete = router;
+                if (complete == null) {
+                    Router partial = earlyRouter;
+                    match = partial == null ? null : partial.match(request.method(), path);
+                    if (match == null) {
+                        request.pause();
+                        held.add(new HeldRequest(request, path, apiVersion, vertx.getOrCreateContext()));
+                        return;
+                    }
+                }
+            }
+        }
+        if (match == null) {
+            match = complete.match(request.method(), path);
+        }
         if (match == null) {
             sendError(request, ApiException.notFound("page not found"));
             return;

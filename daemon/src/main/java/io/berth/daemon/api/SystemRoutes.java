@@ -23,8 +23,7 @@ public final class SystemRoutes {
     }
 
     public void register(Router r) {
-        r.get("/_ping", this::ping);
-        r.head("/_ping", this::ping);
+        registerPing(r);
         r.get("/version", this::version);
         r.get("/info", this::info);
         r.get("/system/df", this::diskUsage);
@@ -55,7 +54,13 @@ public final class SystemRoutes {
         }
     }
 
-    private void ping(ApiCall call) {
+    /** /_ping alone: it needs no engine, so the daemon answers it as soon as the state is replayed. */
+    public static void registerPing(Router r) {
+        r.get("/_ping", SystemRoutes::ping);
+        r.head("/_ping", SystemRoutes::ping);
+    }
+
+    private static void ping(ApiCall call) {
         var response = call.response();
         response.putHeader("Builder-Version", "1").putHeader("Swarm", "inactive")
                 .putHeader("Cache-Control", "no-cache, no-store, must-revalidate").putHeader("Pragma", "no-cache")

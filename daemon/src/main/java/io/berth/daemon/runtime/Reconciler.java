@@ -23,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs once at boot, after replay and before the API opens: compares the state rebuilt from the log
- * with the kernel and the disk, records every difference as an event, and removes what the log does not
- * know.
+ * Runs once at boot, after replay and before the API answers anything but /_ping: compares the state
+ * rebuilt from the log with the kernel and the disk, records every difference as an event, and removes
+ * what the log does not know.
  *
  * <ul>
  *   <li>a running container whose monitor still runs it (same pid and start time) is adopted;</li>
