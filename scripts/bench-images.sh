@@ -8,15 +8,18 @@
 #   - GET /system/df with 100 images and 200 containers: median of 20 calls
 # Prints each figure and the berthd/dockerd throughput ratios (> 1 means berthd is faster).
 # Run as root after 'mvn -DskipTests package'. With --dockerd it saves the host's iptables rules and
-# restores them afterwards.
+# restores them afterwards. --only load|save|push|pull times that one step (and what it needs) and skips
+# the rest, the /system/df figure included, for quicker runs while working on one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WITH_DOCKERD=0; MB=25
+WITH_DOCKERD=0; MB=25; ONLY=
 while [ $# -gt 0 ]; do
     case "$1" in
         --dockerd) WITH_DOCKERD=1 ;;
         --layer-mb) MB=$2; shift ;;
-        *) echo "usage: $0 [--dockerd] [--layer-mb N]" >&2; exit 2 ;;
+        --only) ONLY=$2; shift
+                case "$ONLY" in save|load|push|pull) ;; *) echo "$0: --only save|load|push|pull" >&2; exit 2 ;; esac ;;
+        *) echo "usage: $0 [--dockerd] [--layer-mb N] [--only save|load|push|pull]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -68,18 +71,32 @@ measure() { # name socket registry-port
     done
     docker tag big:4 "127.0.0.1:$port/big:1"
     local size_mb; size_mb=$(docker image inspect -f '{{.Size}}' big:4 | awk '{printf "%.0f", $1 / 1000000}')
-    local t0 t_save t_load t_push t_pull
-    t0=$(now); docker save -o "$work/$name.tar" big:4; t_save=$(elapsed "$t0")
-    docker rmi big:4 big:3 big:2 big:1 >/dev/null
-    t0=$(now); docker load -q -i "$work/$name.tar" >/dev/null; t_load=$(elapsed "$t0")
+    local t0 t_save=0 t_load=0 t_push=0 t_pull=0
+    if [ -z "$ONLY" ] || [ "$ONLY" = save ] || [ "$ONLY" = load ]; then
+        t0=$(now); docker save -o "$work/$name.tar" big:4; t_save=$(elapsed "$t0")
+    fi
+    if [ -z "$ONLY" ] || [ "$ONLY" = load ]; then
+        docker rmi big:4 big:3 big:2 big:1 >/dev/null
+        t0=$(now); docker load -q -i "$work/$name.tar" >/dev/null; t_load=$(elapsed "$t0")
+    fi
     rm -f "$work/$name.tar"
-    t0=$(now); docker push -q "127.0.0.1:$port/big:1" >/dev/null; t_push=$(elapsed "$t0")
-    docker rmi big:4 "127.0.0.1:$port/big:1" >/dev/null
-    t0=$(now); docker pull -q "127.0.0.1:$port/big:1" >/dev/null; t_pull=$(elapsed "$t0")
-    printf '%-8s %s MB image: save %.2f s (%.0f MB/s)  load %.2f s (%.0f MB/s)  push %.2f s (%.0f MB/s)  pull %.2f s (%.0f MB/s)\n' \
-        "$name" "$size_mb" "$t_save" "$(echo "$size_mb / $t_save" | bc -l)" "$t_load" "$(echo "$size_mb / $t_load" | bc -l)" \
-        "$t_push" "$(echo "$size_mb / $t_push" | bc -l)" "$t_pull" "$(echo "$size_mb / $t_pull" | bc -l)"
+    if [ -z "$ONLY" ] || [ "$ONLY" = push ] || [ "$ONLY" = pull ]; then
+        t0=$(now); docker push -q "127.0.0.1:$port/big:1" >/dev/null; t_push=$(elapsed "$t0")
+    fi
+    if [ -z "$ONLY" ] || [ "$ONLY" = pull ]; then
+        docker rmi big:4 "127.0.0.1:$port/big:1" >/dev/null
+        t0=$(now); docker pull -q "127.0.0.1:$port/big:1" >/dev/null; t_pull=$(elapsed "$t0")
+    fi
+    figure() { # label seconds
+        if [ "$2" = 0 ]; then printf '  %s -' "$1"; else printf '  %s %.2f s (%.0f MB/s)' "$1" "$2" "$(echo "$size_mb / $2" | bc -l)"; fi
+    }
+    printf '%-8s %s MB image:%s%s%s%s\n' "$name" "$size_mb" "$(figure save "$t_save")" "$(figure load "$t_load")" \
+        "$(figure push "$t_push")" "$(figure pull "$t_pull")"
     SAVE=$t_save; LOAD=$t_load; PUSH=$t_push; PULL=$t_pull
+    if [ -n "$ONLY" ]; then
+        unset DOCKER_HOST DOCKER_CONFIG
+        return 0
+    fi
 
     # system df with 100 images and 200 containers
     for i in $(seq 1 100); do
@@ -134,6 +151,5 @@ pids+=("$!")
 wait_ping "$work/d-exec/docker.sock"
 start_registry reg-d 5092
 measure dockerd "$work/d-exec/docker.sock" 5092
-printf 'throughput berthd/dockerd: save %.2f  load %.2f  push %.2f  pull %.2f\n' \
-    "$(echo "$SAVE / $B_SAVE" | bc -l)" "$(echo "$LOAD / $B_LOAD" | bc -l)" \
-    "$(echo "$PUSH / $B_PUSH" | bc -l)" "$(echo "$PULL / $B_PULL" | bc -l)"
+ratio() { if [ "$2" = 0 ]; then echo -; else printf '%.2f' "$(echo "$1 / $2" | bc -l)"; fi; }
+echo "throughput berthd/dockerd: save $(ratio "$SAVE" "$B_SAVE")  load $(ratio "$LOAD" "$B_LOAD")  push $(ratio "$PUSH" "$B_PUSH")  pull $(ratio "$PULL" "$B_PULL")"

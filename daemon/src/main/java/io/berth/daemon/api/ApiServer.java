@@ -118,6 +118,7 @@ public final class ApiServer {
         HttpServerOptions options = new HttpServerOptions()
                 .setMaxHeaderSize(64 * 1024)
                 .setMaxInitialLineLength(64 * 1024)
+                .setMaxChunkSize(256 * 1024)
                 .setDecompressionSupported(false)
                 .setCompressionSupported(false);
         server = vertx.createHttpServer(options)

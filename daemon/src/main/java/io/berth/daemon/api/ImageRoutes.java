@@ -277,15 +277,25 @@ public final class ImageRoutes {
 
     // ---- POST /images/load: docker load -----------------------------------------------------------
 
+    /**
+     * The body is read as it arrives, on a worker thread: layers are unpacked (staged) while the rest of
+     * the archive is still coming, and nothing is registered before the whole archive has been read and
+     * every digest checked. The answer waits for the end of the body, read or dropped.
+     */
     private void load(ApiCall call) {
-        Path upload = engine.paths().tmp().resolve("load-" + Journal.newCorrelationId());
         Path work = engine.paths().tmp().resolve("load-" + Journal.newCorrelationId() + ".d");
         ImageLoader loader = new ImageLoader(engine.state(), engine.drivers().storage(), engine.images());
-        receiveBody(call, upload)
-                .compose(v -> engine.blocking(() -> {
+        RequestBodyStream body = new RequestBodyStream(call.request(), engine.vertx().getOrCreateContext());
+        engine.blocking(() -> {
                     Files.createDirectories(work);
-                    return loader.load(upload, work, System.currentTimeMillis() * 1_000_000L);
-                }))
+                    return loader.load(body, work, System.currentTimeMillis() * 1_000_000L);
+                })
+                .transform(r -> {
+                    body.discardRest();
+                    Future<List<ImageLoader.Loaded>> outcome = r.succeeded() ? Future.succeededFuture(r.result())
+                            : Future.failedFuture(r.cause());
+                    return body.ended().transform(end -> outcome);
+                })
                 .compose(loaded -> {
                     io.berth.daemon.util.CrashPoints.hit("image.files-written", "RegisterImage");
                     Future<Void> chain = Future.succeededFuture();
@@ -296,7 +306,6 @@ public final class ImageRoutes {
                     return chain.map(v -> loaded);
                 })
                 .onComplete(r -> engine.blocking(() -> {
-                    Files.deleteIfExists(upload);
                     io.berth.daemon.util.Files2.deleteTree(work);
                     return null;
                 }))

@@ -1,9 +1,14 @@
 package io.berth.daemon.image;
 
 import io.berth.daemon.api.ApiException;
+import io.berth.plugin.storage.LayerFormatException;
+import io.berth.plugin.storage.StagedLayer;
+import io.berth.plugin.storage.StorageDriver;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,8 +17,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 
@@ -22,42 +30,47 @@ import java.util.Set;
  * treating it as hostile: only directories and regular files are written, names must stay inside
  * ({@code ..} and absolute names are refused), each name appears once, and symlinks (old docker-archives
  * link shared layer.tar files) are not created but remembered and resolved by {@link #open} inside the
- * archive only. When the archive is a plain (uncompressed) file, large entries (layers) are not copied
- * out at all: they are read in place from the archive when the loader applies them. The caller deletes
- * the directory.
+ * archive only. The caller deletes the directory.
+ *
+ * <p>Layers are unpacked as they stream by, when the storage driver can stage them: an archive's layers
+ * come before the manifest that names them (and their ids depend on it), so each large entry that is a
+ * plain tar is handed to {@link StorageDriver#stageLayer} while its sha256 is taken, and only what it
+ * became is kept ({@link #staged}): the loader checks the digest against the manifest before it commits
+ * the layer. Other entries (small files, compressed layers, every entry when the driver stages nothing)
+ * are written to the directory. {@link #discardStaged} drops the staged layers the loader did not use.
  */
 final class ArchiveDir {
 
     private static final int MAX_LINK_HOPS = 8;
 
-    /** Entries at least this big stay in a plain archive and are read from it in place. */
-    private static final long IN_PLACE = 1 << 20;
+    /** Entries at least this big that are plain tars are staged as layers. */
+    private static final long STAGE_AT = 1 << 20;
+    private static final int TAR_BLOCK = 512;
+
+    /**
+     * A plain-tar entry that was unpacked into the storage driver as it streamed by: the staged layer and
+     * the sha256 of the entry's bytes, or, when the driver refused the tar, why (and no layer).
+     */
+    record StagedEntry(StagedLayer layer, String digest, String error) {}
 
     private final Path root;
     private final Map<String, String> symlinks = new HashMap<>();
-    /** Entries left in the archive file: name → {offset, size}. */
-    private final Map<String, long[]> inPlace = new HashMap<>();
-    private Path archive;
+    private final Map<String, StagedEntry> staged = new HashMap<>();
+    private final StorageDriver storage;
 
-    private ArchiveDir(Path root) {
+    private ArchiveDir(Path root, StorageDriver storage) {
         this.root = root;
-    }
-
-    /** Unpacks {@code tar} into {@code root} (an empty directory). */
-    static ArchiveDir unpack(InputStream tar, Path root) throws IOException {
-        return unpack(tar, root, null);
+        this.storage = storage;
     }
 
     /**
-     * As {@link #unpack(InputStream, Path)}; {@code plainArchive}, when not null, is the uncompressed file
-     * {@code tar} reads from its start, and large entries are left in it.
+     * Unpacks {@code tar} into {@code root} (an empty directory), staging layers in {@code storage} when
+     * it can (null: write every entry to the directory). On failure nothing staged is left behind.
      */
-    static ArchiveDir unpack(InputStream tar, Path root, Path plainArchive) throws IOException {
-        ArchiveDir dir = new ArchiveDir(root);
-        dir.archive = plainArchive;
+    static ArchiveDir unpack(InputStream tar, Path root, StorageDriver storage) throws IOException {
+        ArchiveDir dir = new ArchiveDir(root, storage);
         Set<String> seen = new HashSet<>();
-        Counting counted = new Counting(tar);
-        try (TarArchiveInputStream in = new TarArchiveInputStream(counted, StandardCharsets.UTF_8.name())) {
+        try (TarArchiveInputStream in = new TarArchiveInputStream(tar, StandardCharsets.UTF_8.name())) {
             TarArchiveEntry e;
             while ((e = next(in)) != null) {
                 String name = clean(e.getName());
@@ -72,23 +85,80 @@ final class ArchiveDir {
                     Files.createDirectories(target);
                 } else if (e.isSymbolicLink()) {
                     dir.symlinks.put(name, e.getLinkName());
-                } else if (e.isFile() && !e.isLink() && plainArchive != null && e.getSize() >= IN_PLACE) {
-                    // the tar reader has consumed exactly the headers: the content starts here
-                    dir.inPlace.put(name, new long[] {counted.count, e.getSize()});
                 } else if (e.isFile() && !e.isLink()) {
-                    Files.createDirectories(target.getParent());
-                    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-                            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                        copy(in, out);
+                    InputStream content = new BufferedInputStream(new ArchiveRead(in), 1 << 16);
+                    if (storage == null || e.getSize() < STAGE_AT || !isPlainTar(content) || !dir.stage(name, content)) {
+                        Files.createDirectories(target.getParent());
+                        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+                                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                            content.transferTo(out);
+                        }
                     }
                 } else {
                     throw invalid(e.getName() + ": unsupported entry type in an image archive");
                 }
             }
         } catch (IllegalArgumentException e) {
+            dir.discardStaged(Set.of());
             throw invalid("malformed tar: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            dir.discardStaged(Set.of());
+            throw e;
         }
         return dir;
+    }
+
+    /** Whether an entry's content starts with a ustar or GNU tar header (looked at without consuming it). */
+    private static boolean isPlainTar(InputStream content) throws IOException {
+        content.mark(TAR_BLOCK);
+        byte[] header = content.readNBytes(TAR_BLOCK);
+        content.reset();
+        return header.length == TAR_BLOCK
+                && new String(header, 257, 5, StandardCharsets.ISO_8859_1).equals("ustar");
+    }
+
+    /**
+     * Stages {@code content} (a whole entry) as a layer and remembers it under {@code name}; false, with
+     * nothing read, when the driver stages no layers.
+     */
+    private boolean stage(String name, InputStream content) throws IOException {
+        MessageDigest sha = ImageArchiveWriter.sha256();
+        DigestInputStream hashed = new DigestInputStream(content, sha);
+        StagedLayer layer = null;
+        String error = null;
+        try {
+            layer = storage.stageLayer(hashed);
+            if (layer == null) {
+                return false;
+            }
+        } catch (LayerFormatException refused) {
+            error = refused.getMessage();
+        }
+        try {
+            // the bytes after the layer's end blocks are part of its digest too
+            hashed.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException | RuntimeException e) {
+            if (layer != null) {
+                storage.discardStagedLayer(layer);
+            }
+            throw e;
+        }
+        staged.put(name, new StagedEntry(layer, "sha256:" + HexFormat.of().formatHex(sha.digest()), error));
+        return true;
+    }
+
+    /** The staged layer an archive name (links followed) stands for; null when that entry was not staged. */
+    StagedEntry staged(String name) {
+        return staged.get(resolve(name));
+    }
+
+    /** Discards every staged layer but those in {@code committed} (used up by the loader). */
+    void discardStaged(Set<StagedEntry> committed) throws IOException {
+        for (StagedEntry s : staged.values()) {
+            if (s.layer() != null && !committed.contains(s)) {
+                storage.discardStagedLayer(s.layer());
+            }
+        }
     }
 
     /** The next entry; an archive that cannot be read (corrupt, cut short, a broken gzip stream) is the client's error. */
@@ -97,23 +167,6 @@ final class ArchiveDir {
             return in.getNextEntry();
         } catch (IOException e) {
             throw unreadable(e);
-        }
-    }
-
-    /** Copies an entry's bytes: read errors are the archive's (400), write errors the daemon's. */
-    private static void copy(InputStream in, OutputStream out) throws IOException {
-        byte[] buffer = new byte[1 << 16];
-        while (true) {
-            int n;
-            try {
-                n = in.read(buffer);
-            } catch (IOException e) {
-                throw unreadable(e);
-            }
-            if (n < 0) {
-                return;
-            }
-            out.write(buffer, 0, n);
         }
     }
 
@@ -134,15 +187,8 @@ final class ArchiveDir {
     /** The content of the regular file an archive name (from manifest.json or a descriptor) stands for, links followed. */
     InputStream open(String name) throws IOException {
         String entry = resolve(name);
-        long[] span = inPlace.get(entry);
-        if (span != null) {
-            java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(archive);
-            if (span[0] + span[1] > ch.size()) {
-                ch.close();
-                throw invalid("unexpected end of the archive (truncated?) in " + name);
-            }
-            ch.position(span[0]);
-            return new Bounded(new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(ch), 1 << 16), span[1]);
+        if (staged.containsKey(entry)) {
+            throw invalid(name + " is a layer tar, not the file expected there");
         }
         Path p = inside(entry);
         if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -218,71 +264,37 @@ final class ArchiveDir {
         return ApiException.invalid("invalid image archive: " + message);
     }
 
-    /** The next {@code left} bytes of a stream. */
-    private static final class Bounded extends java.io.FilterInputStream {
-        private long left;
-
-        Bounded(InputStream in, long left) {
-            super(in);
-            this.left = left;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                left--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = super.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
-        }
-    }
-
-    /** Counts the bytes the tar reader takes (read or skipped): the position in a plain archive. */
-    private static final class Counting extends java.io.FilterInputStream {
-        long count;
-
-        Counting(InputStream in) {
+    /**
+     * An entry's content as the tar reader gives it, with read errors turned into the client's error (a
+     * corrupt, truncated or broken archive is a 400), so that they stay apart from the write errors of
+     * whoever consumes the content (the daemon's).
+     */
+    private static final class ArchiveRead extends FilterInputStream {
+        ArchiveRead(InputStream in) {
             super(in);
         }
 
         @Override
         public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
+            try {
+                return super.read();
+            } catch (IOException e) {
+                throw unreadable(e);
             }
-            return b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                throw unreadable(e);
             }
-            return n;
         }
 
         @Override
-        public long skip(long n) throws IOException {
-            long skipped = super.skip(n);
-            count += skipped;
-            return skipped;
+        public void close() {
+            // the tar reader's stream stays open for the next entry
         }
     }
 }

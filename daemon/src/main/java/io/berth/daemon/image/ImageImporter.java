@@ -86,16 +86,6 @@ public final class ImageImporter {
         return decompress(Files.newInputStream(archive));
     }
 
-    /** Whether the file starts like a gzip, bzip2, xz or zstd stream. */
-    static boolean isCompressed(Path file) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64)) {
-            CompressorStreamFactory.detect(in);
-            return true;
-        } catch (CompressorException notCompressed) {
-            return false;
-        }
-    }
-
     /** {@code in}, decompressed when it is gzip, bzip2 or xz (sniffed from its first bytes). */
     static InputStream decompress(InputStream in) throws IOException {
         InputStream raw = new BufferedInputStream(in, 1 << 16);

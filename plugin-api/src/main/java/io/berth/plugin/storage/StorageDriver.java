@@ -49,6 +49,32 @@ public interface StorageDriver extends ExtensionPoint {
     long applyLayer(String id, String parentId, InputStream tar) throws IOException;
 
     /**
+     * Unpacks a layer tar, checked as {@link #applyLayer} checks it, before the layer's id and parent are
+     * known: {@code docker load} reads an archive's layers as they arrive, before the manifest that names
+     * them. Reads the tar up to its end blocks (the caller reads what follows). Returns null without
+     * reading anything when the driver cannot do this because a layer's content depends on its parent's
+     * (the default); the caller then keeps the tar for {@link #applyLayer}.
+     */
+    default StagedLayer stageLayer(InputStream tar) throws IOException {
+        return null;
+    }
+
+    /**
+     * Makes {@code staged} (from this driver's {@link #stageLayer}, not yet committed or discarded) layer
+     * {@code id} on top of {@code parentId} (null for a base layer; it must exist), with the same result
+     * as {@link #applyLayer} with the same tar, and returns the layer's size. If layer {@code id} exists
+     * already, the staged layer is discarded and the existing layer's size returned. Either way
+     * {@code staged} is used up.
+     */
+    default long commitStagedLayer(StagedLayer staged, String id, String parentId) throws IOException {
+        throw new UnsupportedOperationException(name() + " stages no layers");
+    }
+
+    /** Drops a staged layer that was not committed; discarding one twice is not an error. */
+    default void discardStagedLayer(StagedLayer staged) throws IOException {
+    }
+
+    /**
      * Writes layer {@code id} as the tar it was applied from, byte for byte (so its sha256 is still the
      * layer's diff id): what {@code docker save} and {@code docker push} send. Fails with an
      * {@link IOException} when the layer cannot be reproduced exactly (a layer stored by a berth that did

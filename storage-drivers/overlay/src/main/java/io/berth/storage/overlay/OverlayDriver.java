@@ -4,6 +4,7 @@ import io.berth.plugin.DriverContext;
 import io.berth.plugin.DriverStatus;
 import io.berth.plugin.storage.InitEntry;
 import io.berth.plugin.storage.RootfsMount;
+import io.berth.plugin.storage.StagedLayer;
 import io.berth.plugin.storage.StorageDriver;
 import io.berth.plugin.storage.Change;
 import io.berth.storage.common.DriverDirs;
@@ -165,22 +166,76 @@ public class OverlayDriver implements StorageDriver {
         if (Files.isDirectory(dir)) {
             return Long.parseLong(Files.readString(dir.resolve("size")).trim());
         }
+        checkParent(id, parentId);
+        return commit(stage(tar, id), id, parentId);
+    }
+
+    /**
+     * A layer's diff holds only its own files and whiteouts, whatever its parent holds, so it can be
+     * unpacked before the parent is known.
+     */
+    @Override
+    public StagedLayer stageLayer(InputStream tar) throws IOException {
+        return stage(tar, "staged");
+    }
+
+    @Override
+    public long commitStagedLayer(StagedLayer staged, String id, String parentId) throws IOException {
+        Staged s = (Staged) staged;
+        DriverDirs.checkId(id);
+        try {
+            if (Files.isDirectory(layers.resolve(id))) {
+                FsTrees.deleteTree(s.dir());
+                return Long.parseLong(Files.readString(layers.resolve(id).resolve("size")).trim());
+            }
+            checkParent(id, parentId);
+        } catch (IOException | RuntimeException e) {
+            FsTrees.deleteTree(s.dir());
+            throw e;
+        }
+        return commit(s, id, parentId);
+    }
+
+    @Override
+    public void discardStagedLayer(StagedLayer staged) throws IOException {
+        FsTrees.deleteTree(((Staged) staged).dir());
+    }
+
+    /** A layer unpacked into {@code dir}, a {@code .tmp-} directory of {@link #layers}. */
+    private record Staged(Path dir, long size) implements StagedLayer {}
+
+    private void checkParent(String id, String parentId) throws IOException {
         if (parentId != null && !layerExists(DriverDirs.checkId(parentId))) {
             throw new IOException("overlay: parent layer " + parentId + " of " + id + " does not exist");
         }
-        Path tmp = DriverDirs.tempFor(layers, id);
-        Path link = null;
+    }
+
+    /** Unpacks {@code tar} into a new temporary layer directory (its diff and tar-split), named after {@code name}. */
+    private Staged stage(InputStream tar, String name) throws IOException {
+        Path tmp = DriverDirs.tempFor(layers, name);
         try {
             Files.createDirectory(tmp);
             Path diff = Files.createDirectory(tmp.resolve("diff"));
             Libc.chmod(diff, 0755);
             long size = LayerTarReader.extract(tar, diff, WhiteoutFormat.OVERLAY, tmp.resolve(TAR_SPLIT));
             Files.writeString(tmp.resolve("size"), Long.toString(size));
+            return new Staged(tmp, size);
+        } catch (IOException | RuntimeException e) {
+            FsTrees.deleteTree(tmp);
+            throw e;
+        }
+    }
+
+    /** Gives a staged layer its parent and short link and renames it into place as layer {@code id}. */
+    private long commit(Staged staged, String id, String parentId) throws IOException {
+        Path tmp = staged.dir();
+        Path link = null;
+        try {
             Files.writeString(tmp.resolve("parent"), parentId == null ? "" : parentId);
             link = newShortLink(Path.of("..", "layers", id, "diff"));
             Files.writeString(tmp.resolve("link"), link.getFileName().toString());
-            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            return size;
+            Files.move(tmp, layers.resolve(id), StandardCopyOption.ATOMIC_MOVE);
+            return staged.size();
         } catch (IOException | RuntimeException e) {
             FsTrees.deleteTree(tmp);
             if (link != null) {
