@@ -1,10 +1,13 @@
 package io.berth.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -145,5 +148,33 @@ class BerthCliE2EIT extends E2E {
         assertEquals(id + "\n" + id + "\n", d.docker("image", "inspect", "-f", "{{.Id}}", "tagged/by-berth:1", "tagged/by-berth:latest").ok().out());
         assertEquals(1, d.berth("tag", "nosuch", "x:1").code());
         d.docker("rmi", "tagged/by-berth:1", "tagged/by-berth:latest").ok();
+    }
+
+    /** berth build with docker's flags: a tag, a build arg, --iidfile; the image runs; -q prints the id. */
+    @Test
+    void buildWithDockersFlags() throws Exception {
+        Path ctx = Files.createTempDirectory("berth-cli-build");
+        try {
+            Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nARG WHO\nCOPY msg.txt /msg.txt\nRUN echo \"$WHO\" >> /msg.txt\n"
+                    + "CMD [\"cat\", \"/msg.txt\"]\n");
+            Files.writeString(ctx.resolve("msg.txt"), "hello\n");
+            Files.writeString(ctx.resolve(".dockerignore"), "secret.txt\n");
+            Files.writeString(ctx.resolve("secret.txt"), "no\n");
+            Path iid = ctx.resolve("iid");
+            BerthDaemon.Result r = d.berth("build", "-t", "bcli-build:1", "--build-arg", "WHO=berth", "--iidfile", iid.toString(),
+                    ctx.toString()).ok();
+            assertTrue(r.out().contains("Step 4/5 : RUN echo \"$WHO\" >> /msg.txt\n"), r.out());
+            assertTrue(r.out().endsWith("Successfully tagged bcli-build:1\n"), r.out());
+            assertEquals(d.inspect("bcli-build:1", "{{.Id}}"), Files.readString(iid));
+            assertEquals("hello\nberth\n", d.berth("run", "--rm", "bcli-build:1").ok().out());
+            assertNotEquals(0, d.docker("run", "--rm", "bcli-build:1", "ls", "/secret.txt").code(), ".dockerignore kept it out");
+            String quiet = d.berth("build", "-q", "--build-arg", "WHO=berth", ctx.toString()).ok().out();
+            assertEquals(d.inspect("bcli-build:1", "{{.Id}}") + "\n", quiet, "the cached rebuild is the same image");
+            BerthDaemon.Result failed = d.berth("build", ctx.toString(), "-f", "missing.Dockerfile");
+            assertEquals(1, failed.code(), failed.all());
+        } finally {
+            BerthDaemon.sh("rm -rf '" + ctx + "'");
+            d.docker("rmi", "bcli-build:1");
+        }
     }
 }

@@ -945,6 +945,26 @@ class BuildE2EIT extends E2E {
         assertEquals("", containers());
     }
 
+    /**
+     * {@code -f} naming a file outside the context (the CLI adds it to the context under a random name, in a
+     * tar that ends right after its data) and {@code -} (a Dockerfile on stdin, no context).
+     */
+    @Test
+    void dockerfileOutsideTheContextAndOnStdin() throws Exception {
+        String t = tag("outside");
+        Path ctx = context(null, "hello.txt", "hello\n");
+        Path dockerfile = tmp.resolve("Elsewhere.Dockerfile");
+        Files.writeString(dockerfile, "FROM busybox\nCOPY . /ctx/\nRUN ls -a /ctx\n");
+        BerthDaemon.Result r = build(ctx, "-f", dockerfile.toString(), "-t", t).ok();
+        assertTrue(r.out().contains("Step 3/3 : RUN ls -a /ctx\n"), r.out());
+        assertEquals(".\n..\nhello.txt\n", run(t, "ls", "-a", "/ctx"), "the added Dockerfile stays out of the image");
+
+        String s = tag("stdin");
+        BerthDaemon.Result fromStdin = d.dockerIn("FROM busybox\nRUN echo from-stdin > /s\n", "build", "-t", s, "-").ok();
+        assertTrue(fromStdin.out().contains("Successfully tagged " + s + "\n"), fromStdin.out());
+        assertEquals("from-stdin\n", run(s, "cat", "/s"));
+    }
+
     /** --rm=false keeps every RUN step's container (dockerd's metadata steps' too; berth makes none for them). */
     @Test
     void rmFalseKeepsIntermediateContainers() throws Exception {

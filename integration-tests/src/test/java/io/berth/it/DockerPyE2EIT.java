@@ -127,6 +127,17 @@ class DockerPyE2EIT extends E2E {
     }
 
     @Test
+    void imagesBuildStreamsTheLogAndRaisesBuildError() throws Exception {
+        JsonNode r = scenario("built");
+        assertEquals(1, r.path("builtTags").size(), r.toString());
+        assertTrue(r.path("builtTags").get(0).asText().startsWith("py-built-"), r.toString());
+        assertTrue(r.path("builtLog").asText().contains("Step 3/4 : RUN echo built-by-$WHO > /who\n"), r.toString());
+        assertTrue(r.path("builtLog").asText().contains("Successfully built "), r.toString());
+        assertEquals("built-by-docker-py\n", r.path("builtRun").asText(), r.toString());
+        assertEquals("The command '/bin/sh -c exit 4' returned a non-zero code: 4", r.path("buildError").asText(), r.toString());
+    }
+
+    @Test
     void labelsAndListFilters() throws Exception {
         JsonNode r = scenario("labelled");
         String a = r.path("short").path("a").asText();

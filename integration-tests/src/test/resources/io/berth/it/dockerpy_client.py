@@ -113,7 +113,25 @@ def labelled(client, out, labels, made):
         made.remove(c)
 
 
-SCENARIOS = {"system": system, "attached": attached, "detached": detached, "labelled": labelled}
+def built(client, out, labels, made):
+    # images.build(fileobj=...): the classic POST /build with a Dockerfile alone; the JSON stream comes back as
+    # the log generator, the image as an Image; a failing RUN raises BuildError with the daemon's message
+    import io
+    dockerfile = io.BytesIO(b"FROM busybox\nARG WHO=nobody\nRUN echo built-by-$WHO > /who\nCMD [\"cat\", \"/who\"]\n")
+    tag = "py-built-" + labels["io.berth.it.run"] + ":1"
+    image, logs = client.images.build(fileobj=dockerfile, tag=tag, buildargs={"WHO": "docker-py"}, rm=True)
+    out["builtTags"] = image.tags
+    out["builtLog"] = "".join(text(l.get("stream", "")) for l in logs)
+    out["builtRun"] = text(client.containers.run(tag, remove=True, labels=labels))
+    try:
+        client.images.build(fileobj=io.BytesIO(b"FROM busybox\nRUN exit 4\n"), rm=True)
+        out["buildError"] = None
+    except docker.errors.BuildError as e:
+        out["buildError"] = str(e.msg)
+    client.images.remove(tag)
+
+
+SCENARIOS = {"system": system, "attached": attached, "detached": detached, "labelled": labelled, "built": built}
 
 
 def main():

@@ -9,8 +9,6 @@ import io.berth.daemon.command.Journal;
 import io.berth.daemon.state.Image;
 import io.berth.daemon.state.ImageReference;
 import io.berth.daemon.util.Files2;
-import io.vertx.core.file.OpenOptions;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /build}: the classic build protocol that the docker CLI (without buildx), docker-py,
- * docker-compose and Testcontainers use. The context arrives as a tar (possibly compressed); the build runs
- * on a build thread of its own and streams Docker's JSON messages; the client going away cancels it.
+ * docker-compose and Testcontainers use. The context arrives as a tar (possibly compressed) and is unpacked
+ * as it arrives, on a build thread of the build's own, which then runs the build and streams Docker's JSON
+ * messages; the client going away cancels it.
  */
 public final class BuildRoutes {
 
@@ -79,36 +78,30 @@ public final class BuildRoutes {
         boolean quiet = call.bool("q", false);
 
         String id = Journal.newCorrelationId();
-        Path upload = engine.paths().tmp().resolve("build-" + id + ".tar");
         Path contextDir = engine.paths().tmp().resolve("build-" + id + ".context");
         Path work = engine.paths().tmp().resolve("build-" + id + ".work");
-        call.request().pause();
-        engine.vertx().fileSystem().open(upload.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
-                .compose(file -> {
-                    call.request().resume();
-                    return call.request().pipeTo(file);
-                })
-                .onFailure(err -> {
-                    engine.blocking(() -> Files.deleteIfExists(upload));
-                    call.fail(err);
-                })
-                .onSuccess(v -> BUILDS.execute(() -> runBuild(call, request, quiet, upload, contextDir, work)));
+        RequestBodyStream body = new RequestBodyStream(call.request(), engine.vertx().getOrCreateContext());
+        BUILDS.execute(() -> runBuild(call, request, quiet, body, contextDir, work));
     }
 
     /**
      * On a build thread: unpacks the context and checks the Dockerfile (a failure there is an HTTP error,
      * as dockerd answers it), then streams the build.
      */
-    private void runBuild(ApiCall call, Builder.Request request, boolean quiet, Path upload, Path contextDir, Path work) {
+    private void runBuild(ApiCall call, Builder.Request request, boolean quiet, RequestBodyStream body, Path contextDir,
+                          Path work) {
         io.vertx.core.Context vertxContext = engine.vertx().getOrCreateContext();
         BuildContext context = null;
         Builder builder = null;
         JsonMessages messages = null;
         try {
-            try (InputStream in = Files.newInputStream(upload)) {
-                context = BuildContext.unpack(in, contextDir);
+            try {
+                context = BuildContext.unpack(body, contextDir);
             } finally {
-                Files.deleteIfExists(upload);
+                // what follows the archive (padding) or a context refused midway: read and dropped, so the
+                // client, still sending, gets the answer
+                body.discardRest();
+                body.ended().toCompletionStage().toCompletableFuture().get();
             }
             Files.createDirectories(work);
             QuietOutput output = new QuietOutput(quiet);
@@ -157,7 +150,6 @@ public final class BuildRoutes {
                 if (context != null) {
                     context.close();
                 }
-                Files.deleteIfExists(upload);
                 Files2.deleteTree(contextDir);
             } catch (Exception e) {
                 LOG.warn("removing build context {}", contextDir, e);

@@ -98,13 +98,30 @@ final class TarExtractor {
         TarExtractor x = new TarExtractor(scope, dir);
         try (TarArchiveInputStream in = new TarArchiveInputStream(new NonClosing(tar), StandardCharsets.UTF_8.name())) {
             TarArchiveEntry e;
-            while ((e = in.getNextEntry()) != null) {
+            while ((e = nextEntry(in)) != null) {
                 x.entry(e, in);
             }
         } catch (IllegalArgumentException e) {
             throw new IOException("malformed tar: " + e.getMessage(), e);
         }
         x.directories.setTimes();
+    }
+
+    /**
+     * The next entry, or null at the end. An archive that stops right after an entry's data, without the
+     * padding and the end-of-archive blocks, ends there: the docker CLI sends such a context when it adds a
+     * Dockerfile from outside the context directory (and Go's reader accepts it). An entry whose data is
+     * cut short is still an error ({@link #entry} counts its bytes).
+     */
+    private static TarArchiveEntry nextEntry(TarArchiveInputStream in) throws IOException {
+        try {
+            return in.getNextEntry();
+        } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("Truncated TAR archive")) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     private void entry(TarArchiveEntry e, InputStream content) throws IOException {

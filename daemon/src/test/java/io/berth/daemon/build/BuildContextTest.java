@@ -65,6 +65,30 @@ class BuildContextTest {
         }
     }
 
+    /** The docker CLI ends a context with an added Dockerfile right after its data: no padding, no end blocks. */
+    @Test
+    void anArchiveThatStopsRightAfterAnEntrysDataEndsThere() throws Exception {
+        byte[] whole = tar().file("a.txt", "aaa").file(".dockerfile.1234", "FROM busybox\n").bytes();
+        int end = indexOf(whole, "FROM busybox\n".getBytes()) + "FROM busybox\n".length(); // right after the data
+        try (BuildContext ctx = unpack(Arrays.copyOf(whole, end))) {
+            assertEquals("FROM busybox\n", ctx.readDockerfile(".dockerfile.1234"));
+            assertEquals("aaa", Files.readString(ctx.root().resolve("a.txt")));
+        }
+        // cut inside the Dockerfile's data: an error, nothing kept
+        BuildException e = assertThrows(BuildException.class, () -> unpack(Arrays.copyOf(whole, end - 3)));
+        assertTrue(e.getMessage().startsWith("failed to read the build context: "), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("ctx")));
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
     @Test
     void theDirectoryMustNotExist() throws Exception {
         Files.createDirectory(tmp.resolve("ctx"));
