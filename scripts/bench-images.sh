@@ -27,18 +27,8 @@ done
 command -v docker-registry >/dev/null || { echo "$0: needs docker-registry (scripts/packages.sh)" >&2; exit 1; }
 work=$(mktemp -d /var/tmp/berth-bench-images.XXXXXX)
 pids=()
-cleanup() {
-    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true   # the daemons and registries finish writing before their roots go
-    if [ -n "${RESTORE_IPTABLES:-}" ]; then iptables-restore < "$work/iptables.save" || true; fi
-    { grep -o " $work[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-    rm -rf "$work" || true
-}
-trap cleanup EXIT
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-wait_ping() { for _ in $(seq 1 600); do curl -sf --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "no ping on $1" >&2; return 1; }
-elapsed() { echo "$(now) - $1" | bc; }
+. scripts/bench-lib.sh
+trap stop_daemons EXIT
 
 command -v bc >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq bc >/dev/null; }
 scripts/busybox-rootfs.sh "$work/busybox.tar"
@@ -132,23 +122,14 @@ PY
 # ---- berthd
 mkdir -p "$work/b-data" "$work/b-exec"
 bin/berthd --version >/dev/null   # the start-up cache is trained once per build
-bin/berthd --data-root "$work/b-data" --exec-root "$work/b-exec" -H "unix://$work/b-exec/berth.sock" \
-    --log-level warn >>"$work/berthd.log" 2>&1 &
-pids+=("$!")
-wait_ping "$work/b-exec/berth.sock"
+start_berthd
 start_registry reg-b 5091
 measure berthd "$work/b-exec/berth.sock" 5091
 B_SAVE=$SAVE; B_LOAD=$LOAD; B_PUSH=$PUSH; B_PULL=$PULL
 
 [ "$WITH_DOCKERD" = 1 ] || exit 0
 # ---- dockerd (Debian's docker.io) on its own roots
-iptables-save > "$work/iptables.save"; RESTORE_IPTABLES=1
-mkdir -p "$work/d-data" "$work/d-exec"
-dockerd --data-root "$work/d-data" --exec-root "$work/d-exec" -H "unix://$work/d-exec/docker.sock" \
-    --pidfile "$work/d-exec/docker.pid" --bridge none --iptables=false --ip-forward=false \
-    >>"$work/dockerd.log" 2>&1 &
-pids+=("$!")
-wait_ping "$work/d-exec/docker.sock"
+start_dockerd
 start_registry reg-d 5092
 measure dockerd "$work/d-exec/docker.sock" 5092
 ratio() { if [ "$2" = 0 ]; then echo -; else printf '%.2f' "$(echo "$1 / $2" | bc -l)"; fi; }

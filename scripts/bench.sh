@@ -25,18 +25,8 @@ done
 [ "$(id -u)" = 0 ] || { echo "$0: run as root" >&2; exit 1; }
 work=$(mktemp -d /tmp/berth-bench.XXXXXX)
 pids=()
-cleanup() {
-    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    sleep 1
-    if [ -n "${RESTORE_IPTABLES:-}" ]; then iptables-restore < "$work/iptables.save" || true; fi
-    umount -R "$work"/* 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-ping_ok() { curl -sf --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1; }
-wait_ping() { for _ in $(seq 1 600); do ping_ok "$1" && return 0; sleep 0.01; done; echo "no ping on $1" >&2; return 1; }
+. scripts/bench-lib.sh
+trap stop_daemons EXIT
 
 command -v bc >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq bc >/dev/null; }
 [ "$START_ONLY" = 1 ] || scripts/busybox-rootfs.sh "$work/busybox.tar"
@@ -86,14 +76,7 @@ B_RUN=$RUN_MEDIAN; B_START=$START_N; B_RM=$RM_N
 [ "$WITH_DOCKERD" = 1 ] || exit 0
 
 # ---- dockerd, on its own roots, with the host's firewall saved and restored
-command -v dockerd >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null; }
-iptables-save > "$work/iptables.save"; RESTORE_IPTABLES=1
-mkdir -p "$work/d-data" "$work/d-exec"
-dockerd --data-root "$work/d-data" --exec-root "$work/d-exec" -H "unix://$work/d-exec/docker.sock" \
-    --pidfile "$work/d-exec/docker.pid" --bridge none --iptables=false --ip-forward=false \
-    >>"$work/dockerd.log" 2>&1 &
-pids+=("$!")
-wait_ping "$work/d-exec/docker.sock"
+start_dockerd
 measure dockerd "$work/d-exec/docker.sock"
 printf 'ratios berthd/dockerd: run --rm %.2f   %d starts %.2f   %d removals %.2f\n' \
     "$(echo "$B_RUN / $RUN_MEDIAN" | bc -l)" "$N" "$(echo "$B_START / $START_N" | bc -l)" "$N" "$(echo "$B_RM / $RM_N" | bc -l)"
