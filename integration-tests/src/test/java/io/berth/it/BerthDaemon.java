@@ -145,7 +145,8 @@ public final class BerthDaemon implements AutoCloseable {
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
-            if (Files.exists(socket()) && ping()) {
+            // /_ping answers once the log is replayed; /version once drivers, reconcile and routes are ready
+            if (Files.exists(socket()) && ping() && answers("/version")) {
                 return;
             }
             if (!process.isAlive()) {
@@ -236,8 +237,12 @@ public final class BerthDaemon implements AutoCloseable {
     }
 
     private boolean ping() {
+        return answers("/_ping");
+    }
+
+    private boolean answers(String path) {
         try {
-            return raw("GET", "/_ping", null)[0].contains(" 200 ");
+            return raw("GET", path, null)[0].contains(" 200 ");
         } catch (IOException | RuntimeException e) {
             return false;
         }

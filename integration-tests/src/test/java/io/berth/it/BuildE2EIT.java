@@ -1048,6 +1048,32 @@ class BuildE2EIT extends E2E {
         build(context("FROM busybox\nRUN echo fine\n"), "-t", t).ok();
     }
 
+    /**
+     * A context tar that tries to write outside, sent as is with {@code docker build -}: a {@code ..} entry
+     * is refused before any step; a symlink out followed by a file through it stays inside the context.
+     * Nothing is written outside.
+     */
+    @Test
+    void hostileContextsAreRefused() throws Exception {
+        Path victim = Files.createDirectory(tmp.resolve("victim"));
+        Path dotdot = tmp.resolve("dotdot.tar");
+        BerthDaemon.sh("cd '" + tmp + "' && mkdir -p h1 && printf 'FROM busybox\\n' > h1/Dockerfile && echo pwned > h1/p"
+                + " && tar -cf '" + dotdot + "' -C h1 Dockerfile --transform 's,^p$,../victim/pwned,' p").ok();
+        Path throughLink = tmp.resolve("link.tar");
+        BerthDaemon.sh("cd '" + tmp + "' && mkdir -p h2/out && printf 'FROM busybox\\n' > h2/Dockerfile && ln -s '" + victim
+                + "' h2/out/escape && echo pwned > h2/x && tar -cf '" + throughLink + "' -C h2 Dockerfile out/escape"
+                + " --transform 's,^x$,out/escape/pwned,' x").ok();
+        BerthDaemon.Result refused = BerthDaemon.run(List.of("sh", "-c", "docker build - < '" + dotdot + "'"), d.dockerEnv(), null);
+        assertEquals(1, refused.code(), refused.all());
+        assertTrue(message(refused).startsWith("Error response from daemon: failed to read the build context: "), message(refused));
+        assertFalse(refused.out().contains("Step 1/"), refused.out());
+        // the link is followed inside the context, as if chrooted there: the file lands in the context
+        BerthDaemon.Result contained = BerthDaemon.run(List.of("sh", "-c", "docker build - < '" + throughLink + "'"), d.dockerEnv(), null);
+        assertEquals(0, contained.code(), contained.all());
+        assertEquals(List.of(), Files.list(victim).toList(), "nothing was written outside the context");
+        assertEquals("", containers());
+    }
+
     /** COPY failures: a missing source, a source outside the context, several sources into a non-directory; EXPOSE of junk. */
     @Test
     void stepFailures() throws Exception {

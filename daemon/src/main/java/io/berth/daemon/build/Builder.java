@@ -399,9 +399,7 @@ public final class Builder {
             Credentials credentials = request.registryCredentials().getOrDefault(ref.registry(), Credentials.anonymous());
             pulled = puller.pull(ref, credentials, out, System.currentTimeMillis() * 1_000_000L);
         } catch (IOException | RuntimeException e) {
-            if (local != null) {
-                return local;
-            }
+            // also with --pull and a local copy: dockerd fails the build when it cannot pull
             throw new BuildException(e.getMessage() == null ? e.toString() : e.getMessage());
         }
         if (pulled.register() != null) {
