@@ -10,16 +10,19 @@
 # Run as root after 'mvn -DskipTests package'. With --dockerd it saves the host's iptables rules and
 # restores them afterwards. --only load|save|push|pull times that one step (and what it needs) and skips
 # the rest, the /system/df figure included, for quicker runs while working on one of them.
+# --warm N loads the image N times, untimed, before the timed load: the steady state of a daemon that has
+# loaded before, rather than the first load of a fresh one (which, for berthd, includes compiling the path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WITH_DOCKERD=0; MB=25; ONLY=
+WITH_DOCKERD=0; MB=25; ONLY=; WARM=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --dockerd) WITH_DOCKERD=1 ;;
         --layer-mb) MB=$2; shift ;;
+        --warm) WARM=$2; shift ;;
         --only) ONLY=$2; shift
                 case "$ONLY" in save|load|push|pull) ;; *) echo "$0: --only save|load|push|pull" >&2; exit 2 ;; esac ;;
-        *) echo "usage: $0 [--dockerd] [--layer-mb N] [--only save|load|push|pull]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--dockerd] [--layer-mb N] [--only save|load|push|pull] [--warm N]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -67,6 +70,10 @@ measure() { # name socket registry-port
     fi
     if [ -z "$ONLY" ] || [ "$ONLY" = load ]; then
         docker rmi big:4 big:3 big:2 big:1 >/dev/null
+        for _ in $(seq 1 "$WARM"); do
+            docker load -q -i "$work/$name.tar" >/dev/null
+            docker rmi big:4 >/dev/null
+        done
         t0=$(now); docker load -q -i "$work/$name.tar" >/dev/null; t_load=$(elapsed "$t0")
     fi
     rm -f "$work/$name.tar"
