@@ -4,8 +4,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -127,6 +129,11 @@ public final class RequestBodyStream extends InputStream {
                 }
             }
             if (chunks.isEmpty()) {
+                if (failure instanceof HttpClosedException) {
+                    EOFException eof = new EOFException("the connection closed before the end of the request body");
+                    eof.initCause(failure);
+                    throw eof;
+                }
                 if (failure != null) {
                     throw failure instanceof IOException io ? io : new IOException(failure.getMessage(), failure);
                 }

@@ -10,4 +10,10 @@ class OverlayDriverRootIT extends StorageDriverContract {
     protected StorageDriver newDriver() {
         return new OverlayDriver();
     }
+
+    /** An overlay layer's diff holds only its own files and whiteouts, so it is unpacked before its parent is known. */
+    @Override
+    protected boolean stagesLayers() {
+        return true;
+    }
 }
