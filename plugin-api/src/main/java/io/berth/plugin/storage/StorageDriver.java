@@ -51,7 +51,8 @@ public interface StorageDriver extends ExtensionPoint {
     /**
      * Unpacks a layer tar, checked as {@link #applyLayer} checks it, before the layer's id and parent are
      * known: {@code docker load} reads an archive's layers as they arrive, before the manifest that names
-     * them. Reads the tar up to its end blocks (the caller reads what follows). Returns null without
+     * them. Reads the tar at least through its end blocks (a driver that keeps the tar's layout reads its
+     * trailing padding too). Returns null without
      * reading anything when the driver cannot do this because a layer's content depends on its parent's
      * (the default); the caller then keeps the tar for {@link #applyLayer}.
      */

@@ -182,8 +182,8 @@ public class OverlayDriver implements StorageDriver {
     @Override
     public long commitStagedLayer(StagedLayer staged, String id, String parentId) throws IOException {
         Staged s = (Staged) staged;
-        DriverDirs.checkId(id);
         try {
+            DriverDirs.checkId(id);
             if (Files.isDirectory(layers.resolve(id))) {
                 FsTrees.deleteTree(s.dir());
                 return Long.parseLong(Files.readString(layers.resolve(id).resolve("size")).trim());
