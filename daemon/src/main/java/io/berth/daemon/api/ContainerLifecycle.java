@@ -105,7 +105,8 @@ public final class ContainerLifecycle {
         return engine.state().containers().stream().anyMatch(c -> c.id().startsWith(id.substring(0, 12)));
     }
 
-    private static String newId() {
+    /** A new container id: 64 random hex digits (the builder's scratch root filesystems use them too). */
+    public static String newId() {
         byte[] b = new byte[32];
         RANDOM.nextBytes(b);
         return HexFormat.of().formatHex(b);

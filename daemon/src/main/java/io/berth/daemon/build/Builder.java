@@ -31,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -77,7 +76,6 @@ public final class Builder {
     /** Flags of COPY and ADD that only BuildKit implements; the legacy builder refuses them the same way. */
     private static final List<String> BUILDKIT_COPY_FLAGS = List.of("chmod", "link", "parents", "exclude",
             "checksum", "keep-git-dir");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
      * What the client asked for.
@@ -920,7 +918,7 @@ public final class Builder {
                 List<String> local = new ArrayList<>();
                 for (String src : patterns) {
                     if (add && (src.startsWith("http://") || src.startsWith("https://"))) {
-                        Path dir = Files.createDirectory(work.resolve("url-" + newId().substring(0, 12)));
+                        Path dir = Files.createDirectory(work.resolve("url-" + ContainerLifecycle.newId().substring(0, 12)));
                         sources.add(UrlFetcher.fetch(src, dir).source(dest));
                     } else {
                         local.add(src);
@@ -944,11 +942,11 @@ public final class Builder {
             Command.RegisterImage registered;
             long now = System.currentTimeMillis() * 1_000_000L;
             if (st.image.layers().isEmpty()) {
-                Path root = Files.createDirectory(work.resolve("rootfs-" + newId().substring(0, 12)));
+                Path root = Files.createDirectory(work.resolve("rootfs-" + ContainerLifecycle.newId().substring(0, 12)));
                 copyInto(keyword, sources, root, dest, workdir, chown, fromContext, add);
                 registered = committer.commitLayer(commit, tar -> TreeTar.writeTree(root, tar), now);
             } else {
-                String scratchId = newId();
+                String scratchId = ContainerLifecycle.newId();
                 Path root = mountScratch(st.image, scratchId, cleanups);
                 copyInto(keyword, sources, root, dest, workdir, chown, fromContext, add);
                 HostMounts.unmount(root);
@@ -983,7 +981,7 @@ public final class Builder {
         Path mountpoint = Files.createDirectory(work.resolve("mnt-" + scratchId.substring(0, 12)));
         HostMounts.mount(storage.rootfs(scratchId), mountpoint);
         cleanups.add(() -> {
-            if (isMountPoint(mountpoint)) {
+            if (HostMounts.isMountPoint(mountpoint)) {
                 HostMounts.unmount(mountpoint);
             }
         });
@@ -993,20 +991,9 @@ public final class Builder {
     /** The files of {@code image} (COPY --from), readable until {@code cleanups} run. */
     private Path mountImage(Image image, List<AutoCloseable> cleanups) throws IOException {
         if (image.layers().isEmpty()) {
-            return Files.createDirectory(work.resolve("empty-" + newId().substring(0, 12)));
+            return Files.createDirectory(work.resolve("empty-" + ContainerLifecycle.newId().substring(0, 12)));
         }
-        return mountScratch(image, newId(), cleanups);
-    }
-
-    private static boolean isMountPoint(Path dir) throws IOException {
-        String wanted = dir.toAbsolutePath().normalize().toString();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String[] f = line.split(" ");
-            if (f.length > 4 && f[4].equals(wanted)) {
-                return true;
-            }
-        }
-        return false;
+        return mountScratch(image, ContainerLifecycle.newId(), cleanups);
     }
 
     private static void closeAll(List<AutoCloseable> cleanups) throws BuildException {
@@ -1151,11 +1138,6 @@ public final class Builder {
         }
     }
 
-    private static String newId() {
-        byte[] b = new byte[32];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
 
     /** Tags the built image as the request asks; returns the references as the client named them. */
     public List<String> tag(Image image) throws BuildException {

@@ -32,23 +32,36 @@ public final class HostMounts {
         Libc.umount2(target, Libc.MNT_DETACH);
     }
 
+    /** True when something is mounted on {@code dir}. */
+    public static boolean isMountPoint(Path dir) throws IOException {
+        return mountPoints().contains(dir.toAbsolutePath().normalize().toString());
+    }
+
     /** Detaches every mount at or under {@code dir}, deepest first. */
     public static void unmountAllUnder(Path dir) throws IOException {
         String prefix = dir.toAbsolutePath().normalize().toString();
         List<String> points = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-            String[] fields = line.split(" ");
-            if (fields.length > 4) {
-                String point = unescape(fields[4]);
-                if (point.equals(prefix) || point.startsWith(prefix + "/")) {
-                    points.add(point);
-                }
+        for (String point : mountPoints()) {
+            if (point.equals(prefix) || point.startsWith(prefix + "/")) {
+                points.add(point);
             }
         }
         points.sort((a, b) -> b.length() - a.length());
         for (String point : points) {
             unmount(Path.of(point));
         }
+    }
+
+    /** The mount points of this mount namespace, from /proc/self/mountinfo. */
+    private static List<String> mountPoints() throws IOException {
+        List<String> points = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+            String[] fields = line.split(" ");
+            if (fields.length > 4) {
+                points.add(unescape(fields[4]));
+            }
+        }
+        return points;
     }
 
     /** mountinfo writes space, tab, newline and backslash as octal escapes. */
