@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.berth.plugin.DriverContext;
 import io.berth.plugin.DriverStatus;
@@ -48,15 +47,15 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 public abstract class StorageDriverContract {
 
-    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+    static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
 
     /** A new, uninitialised driver; the suite calls {@link StorageDriver#init} itself. */
     protected abstract StorageDriver newDriver();
 
-    private Path base;
-    private Path home;
-    private final List<Path> mounts = new ArrayList<>();
-    private int mountCount;
+    Path base;
+    Path home;
+    final List<Path> mounts = new ArrayList<>();
+    int mountCount;
     protected StorageDriver driver;
 
     @BeforeEach
@@ -91,7 +90,7 @@ public abstract class StorageDriverContract {
         }
     }
 
-    private StorageDriver start(Path driverHome) throws IOException {
+    StorageDriver start(Path driverHome) throws IOException {
         StorageDriver d = newDriver();
         Path run = driverHome.resolveSibling(driverHome.getFileName() + "-run");
         Files.createDirectories(run);
@@ -546,8 +545,8 @@ public abstract class StorageDriverContract {
     // ---------------------------------------------------------------- staged layers (docker load)
 
     /**
-     * Whether the driver stages layers. A driver's test that says true gets the staging cases; one that
-     * says false (the default) is checked to decline as the interface lets it: {@link StorageDriver#stageLayer}
+     * Whether the driver stages layers ({@link StagedLayerContract} says true and adds the staging cases);
+     * one that says false (the default) is checked to decline as the interface lets it: {@link StorageDriver#stageLayer}
      * returns null without reading anything, and the caller applies the same tar once it knows the id.
      */
     protected boolean stagesLayers() {
@@ -577,168 +576,16 @@ public abstract class StorageDriverContract {
         assertEquals(before, listing(home));
     }
 
-    @Test
-    void stagedLayersBecomeLayersOnlyWhenCommitted() throws IOException {
-        // as docker load gets them: every layer before the manifest that says what they are; a child before its parent
-        StagedLayer child = stage(childLayer());
-        StagedLayer base = stage(baseLayer());
-        assertEquals(CHILD_SIZE, child.size());
-        assertEquals(BASE_SIZE, base.size());
-        assertEquals(Set.of(), driver.layers(), "staged layers are not layers");
-        assertFalse(driver.layerExists(BASE));
-        assertFalse(driver.layerExists(CHILD));
-        assertEquals(Set.of(), driver.containers());
-
-        assertEquals(BASE_SIZE, driver.commitStagedLayer(base, BASE, null));
-        assertEquals(Set.of(BASE), driver.layers(), "the child is still only staged");
-        assertEquals(CHILD_SIZE, driver.commitStagedLayer(child, CHILD, BASE));
-        assertEquals(Set.of(BASE, CHILD), driver.layers());
-        assertTrue(driver.layerExists(BASE));
-        assertTrue(driver.layerExists(CHILD));
-
-        // the same layers as applyLayer makes: the tars back byte for byte, the recorded sizes, the union
-        assertExports(BASE, baseLayer());
-        assertExports(CHILD, childLayer());
-        assertEquals(CHILD_SIZE, driver.applyLayer(CHILD, BASE, unreadable()), "the committed size is recorded");
-        driver.createContainerLayers("c1", List.of(BASE, CHILD), INIT);
-        Path mnt = mount(driver.rootfs("c1"));
-        try {
-            assertEquals(expectedUnion(), tree(mnt));
-            assertEquals(LayerTars.MTIME, Files.getLastModifiedTime(mnt.resolve("opt/keep"), NOFOLLOW).toInstant());
-            UserDefinedFileAttributeView x = Files.getFileAttributeView(mnt.resolve("etc/attr"),
-                    UserDefinedFileAttributeView.class);
-            ByteBuffer buf = ByteBuffer.allocate(16);
-            x.read("berth", buf);
-            assertEquals("yes", new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
-        } finally {
-            umount(mnt);
-        }
-
-        // nothing of the staging is left (init would remove it), and the layers survive a restart
-        Set<String> after = listing(home);
-        StorageDriver restarted = start(home);
-        assertEquals(after, listing(home), "the staging left temporary work behind");
-        assertEquals(Set.of(BASE, CHILD), restarted.layers());
-    }
-
-    @Test
-    void aBigStagedLayerExportsByteForByte() throws IOException {
-        apply(BASE, null, baseLayer());
-        byte[] big = tar().dir("deep").bigFile("deep/" + "n".repeat(150) + "/big", 3_000_000)
-                .file("deep/.wh.x", "").bytes();
-        StagedLayer staged = stage(big);
-        assertEquals(3_000_000, staged.size());
-        assertEquals(3_000_000, driver.commitStagedLayer(staged, "big", BASE));
-        assertExports("big", big);
-    }
-
-    @Test
-    void aDiscardedStagedLayerLeavesNothing() throws IOException {
-        apply(BASE, null, baseLayer());
-        Set<String> before = listing(home);
-        StagedLayer staged = stage(childLayer());
-        driver.discardStagedLayer(staged);
-        assertEquals(before, listing(home));
-        assertEquals(Set.of(BASE), driver.layers());
-        driver.discardStagedLayer(staged); // twice is not an error
-        assertEquals(before, listing(home));
-        assertFalse(driver.layerExists(CHILD));
-    }
-
-    @Test
-    void committingOverAnExistingLayerKeepsItAndUsesTheStagedLayerUp() throws IOException {
-        apply(BASE, null, baseLayer());
-        apply(CHILD, BASE, childLayer());
-        Set<String> before = listing(home);
-        StagedLayer other = stage(tar().file("other", "something else").bytes());
-        assertEquals(CHILD_SIZE, driver.commitStagedLayer(other, CHILD, BASE), "the existing layer's size");
-        assertEquals(before, listing(home), "the staged layer is used up");
-        assertExports(CHILD, childLayer());
-        assertEquals(Set.of(BASE, CHILD), driver.layers());
-    }
-
-    @Test
-    void committingOnAMissingParentFailsAndUsesTheStagedLayerUp() throws IOException {
-        apply(BASE, null, baseLayer());
-        Set<String> before = listing(home);
-        StagedLayer staged = stage(childLayer());
-        assertThrows(IOException.class, () -> driver.commitStagedLayer(staged, CHILD, "nope"));
-        assertFalse(driver.layerExists(CHILD));
-        assertEquals(Set.of(BASE), driver.layers());
-        // the loader counts a layer it tried to commit as used: nothing may stay behind
-        assertEquals(before, listing(home));
-    }
-
-    @Test
-    void hostileLayersAreRefusedAtStagingAndLeaveNothing() throws IOException {
-        assumeTrue(stagesLayers(), "the driver stages no layers");
-        apply(BASE, null, baseLayer());
-        String probe = "berth-escape-" + UUID.randomUUID();
-        Path etcProbe = Path.of("/etc", probe);
-        Path tmpProbe = Path.of("/tmp", probe);
-        long shadowLinks = linkCount(Path.of("/etc/shadow"));
-        Set<String> before = listing(home);
-        try {
-            for (Map.Entry<String, byte[]> h : hostileLayers(probe, tmpProbe).entrySet()) {
-                String what = h.getKey();
-                assertThrows(LayerFormatException.class,
-                        () -> driver.stageLayer(new ByteArrayInputStream(h.getValue())), what);
-                assertEquals(Set.of(BASE), driver.layers(), what);
-                assertEquals(before, listing(home), what + ": leftovers");
-                assertFalse(Files.exists(etcProbe, NOFOLLOW), what + ": wrote into /etc");
-                assertFalse(Files.exists(tmpProbe, NOFOLLOW), what + ": wrote into /tmp");
-                for (Path p = home; p != null; p = p.getParent()) {
-                    assertFalse(Files.exists(p.resolve(probe), NOFOLLOW), what + ": wrote into " + p);
-                }
-                assertEquals(shadowLinks, linkCount(Path.of("/etc/shadow")), what + ": linked /etc/shadow");
-            }
-        } finally {
-            Files.deleteIfExists(etcProbe);
-            Files.deleteIfExists(tmpProbe);
-            for (Path p = home; p != null; p = p.getParent()) {
-                Files.deleteIfExists(p.resolve(probe));
-            }
-        }
-    }
-
-    @Test
-    void aTruncatedTarFailsAtStagingAndLeavesNothing() throws IOException {
-        assumeTrue(stagesLayers(), "the driver stages no layers");
-        byte[] cut = java.util.Arrays.copyOf(tar().bigFile("big", 100_000).bytes(), 50_000);
-        Set<String> before = listing(home);
-        assertThrows(IOException.class, () -> driver.stageLayer(new ByteArrayInputStream(cut)));
-        assertEquals(before, listing(home));
-        assertEquals(Set.of(), driver.layers());
-    }
-
-    @Test
-    void initRemovesAStagedLayerThatWasNeverCommitted() throws IOException {
-        apply(BASE, null, baseLayer());
-        Set<String> before = listing(home);
-        stage(tar().file("first", "1").bigFile("big", 1 << 20).bytes());
-        // a crash between staging and committing: the next start forgets the staged layer
-        StorageDriver restarted = start(home);
-        assertEquals(Set.of(BASE), restarted.layers());
-        assertEquals(before, listing(home), "init removed the staged layer");
-    }
-
     // ---------------------------------------------------------------- helpers
 
-    /** Stages {@code tar}; skips the test when the driver stages no layers (see {@link #stagesLayers}). */
-    protected StagedLayer stage(byte[] tar) throws IOException {
-        assumeTrue(stagesLayers(), "the driver stages no layers");
-        StagedLayer staged = driver.stageLayer(new ByteArrayInputStream(tar));
-        assertNotNull(staged, "the test says the driver stages layers, but stageLayer returned null");
-        return staged;
-    }
 
-    private void assertExports(String id, byte[] tar) throws IOException {
+    void assertExports(String id, byte[] tar) throws IOException {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         driver.exportLayer(id, out);
         org.junit.jupiter.api.Assertions.assertArrayEquals(tar, out.toByteArray(), id + " exported");
     }
 
-    private static InputStream unreadable() {
+    static InputStream unreadable() {
         return new InputStream() {
             @Override
             public int read() throws IOException {
@@ -748,7 +595,7 @@ public abstract class StorageDriverContract {
     }
 
     /** A tar in memory that counts what is taken from it. */
-    private static final class CountingStream extends FilterInputStream {
+    static final class CountingStream extends FilterInputStream {
         long count;
 
         CountingStream(byte[] bytes) {
@@ -833,7 +680,7 @@ public abstract class StorageDriverContract {
         return m;
     }
 
-    private static String describe(Path p) throws IOException {
+    static String describe(Path p) throws IOException {
         Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,rdev", NOFOLLOW);
         int mode = (Integer) a.get("mode");
         String owner = a.get("uid") + ":" + a.get("gid");
@@ -873,11 +720,11 @@ public abstract class StorageDriverContract {
         return out;
     }
 
-    private static long linkCount(Path p) throws IOException {
+    static long linkCount(Path p) throws IOException {
         return ((Number) Files.getAttribute(p, "unix:nlink", NOFOLLOW)).longValue();
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root, NOFOLLOW)) {
             return;
         }
