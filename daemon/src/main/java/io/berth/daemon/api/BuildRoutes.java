@@ -62,7 +62,7 @@ public final class BuildRoutes {
             if (t.isEmpty()) {
                 continue;
             }
-            String[] repoTag = splitTag(t);
+            String[] repoTag = ImageReference.split(ImageReference.normalize(t));
             String error = ImageReference.validate(repoTag[0], repoTag[1]);
             if (error != null) {
                 throw ApiException.invalid(error);
@@ -80,17 +80,18 @@ public final class BuildRoutes {
         String id = Journal.newCorrelationId();
         Path contextDir = engine.paths().tmp().resolve("build-" + id + ".context");
         Path work = engine.paths().tmp().resolve("build-" + id + ".work");
-        RequestBodyStream body = new RequestBodyStream(call.request(), engine.vertx().getOrCreateContext());
-        BUILDS.execute(() -> runBuild(call, request, quiet, body, contextDir, work));
+        // the request's own context: the build thread answers and streams through it
+        io.vertx.core.Context requestContext = engine.vertx().getOrCreateContext();
+        RequestBodyStream body = new RequestBodyStream(call.request(), requestContext);
+        BUILDS.execute(() -> runBuild(call, requestContext, request, quiet, body, contextDir, work));
     }
 
     /**
      * On a build thread: unpacks the context and checks the Dockerfile (a failure there is an HTTP error,
      * as dockerd answers it), then streams the build.
      */
-    private void runBuild(ApiCall call, Builder.Request request, boolean quiet, RequestBodyStream body, Path contextDir,
-                          Path work) {
-        io.vertx.core.Context vertxContext = engine.vertx().getOrCreateContext();
+    private void runBuild(ApiCall call, io.vertx.core.Context vertxContext, Builder.Request request, boolean quiet,
+                          RequestBodyStream body, Path contextDir, Path work) {
         BuildContext context = null;
         Builder builder = null;
         JsonMessages messages = null;
@@ -123,7 +124,7 @@ public final class BuildRoutes {
                 if (quiet) {
                     messages.stream(image.id() + "\n");
                 } else {
-                    messages.stream("Successfully built " + image.id().substring(7, 19) + "\n");
+                    messages.stream("Successfully built " + io.berth.daemon.registry.Digests.shortId(image.id()) + "\n");
                     for (String t : tagged) {
                         messages.stream("Successfully tagged " + t + "\n");
                     }
@@ -158,16 +159,6 @@ public final class BuildRoutes {
                 messages.end();
             }
         }
-    }
-
-    /** "name:tag" → {name, tag}; the tag is "" when absent (a digest is not a tag: validate refuses it). */
-    private static String[] splitTag(String reference) {
-        int slash = reference.lastIndexOf('/');
-        int colon = reference.lastIndexOf(':');
-        if (colon > slash) {
-            return new String[] {reference.substring(0, colon), reference.substring(colon + 1)};
-        }
-        return new String[] {reference, ""};
     }
 
     /** A JSON object parameter (buildargs, labels); values may be null (a build arg named but unset). */

@@ -62,11 +62,13 @@ public final class ImageRoutes {
         Filters filters = call.filters();
         filters.allow("dangling", "reference", "label", "before", "since", "until");
         boolean all = call.bool("all", false);
+        java.util.Set<String> parents = new java.util.HashSet<>();
+        engine.state().images().forEach(i -> parents.add(i.parent()));
         List<Image> images = new ArrayList<>(engine.state().images());
         images.sort((a, b) -> Long.compare(b.createdNanos(), a.createdNanos()));
         ArrayNode out = JSON.createArrayNode();
         for (Image image : images) {
-            boolean intermediate = image.tags().isEmpty() && !engine.state().children(image.id()).isEmpty();
+            boolean intermediate = image.tags().isEmpty() && parents.contains(image.id());
             if (intermediate && !all) {
                 continue; // a build's intermediate image: shown with -a only, as dockerd does
             }

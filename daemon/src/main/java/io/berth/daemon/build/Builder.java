@@ -16,6 +16,7 @@ import io.berth.daemon.image.ImagePuller;
 import io.berth.daemon.image.LayerIds;
 import io.berth.daemon.logs.JsonFileLog;
 import io.berth.daemon.registry.Credentials;
+import io.berth.daemon.registry.Digests;
 import io.berth.daemon.runtime.Signals;
 import io.berth.daemon.state.EngineState;
 import io.berth.daemon.state.Image;
@@ -30,9 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -340,7 +339,7 @@ public final class Builder {
         List<String> triggers = new ArrayList<>();
         st.runConfig.path("OnBuild").forEach(t -> triggers.add(t.asText()));
         if (triggers.isEmpty()) {
-            out.stream(" ---> " + shortId(image.id()) + "\n"); // scratch has no id: " ---> " alone, as dockerd prints
+            out.stream(" ---> " + Digests.shortId(image.id()) + "\n"); // scratch has no id: " ---> " alone, as dockerd prints
         } else {
             // the base's triggers run as part of FROM, which then shows the image they made
             out.stream("# Executing " + triggers.size() + " build trigger" + (triggers.size() == 1 ? "" : "s") + "\n");
@@ -355,7 +354,7 @@ public final class Builder {
                 dispatch(st, t);
             }
             st.inTriggers = false;
-            out.stream(" ---> " + shortId(st.image.id()) + "\n");
+            out.stream(" ---> " + Digests.shortId(st.image.id()) + "\n");
         }
     }
 
@@ -1040,12 +1039,12 @@ public final class Builder {
 
     /** What a step did and the configuration it leaves: with the parent's id, the step's identity. */
     private static String cacheKey(Stage st, String kind, String what) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = Digests.newSha256();
         for (String part : List.of(kind, what, st.runConfig.toString(), st.author)) {
             sha.update(part.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);
         }
-        return "sha256:" + HexFormat.of().formatHex(sha.digest());
+        return Digests.format(sha.digest());
     }
 
     /** Moves the stage onto the image an earlier build made for this step, unless {@code --no-cache}. */
@@ -1061,7 +1060,7 @@ public final class Builder {
         st.image = cached;
         st.runConfig = cached.runConfig().deepCopy();
         if (!st.inTriggers) {
-            out.stream(" ---> " + shortId(cached.id()) + "\n");
+            out.stream(" ---> " + Digests.shortId(cached.id()) + "\n");
         }
         return true;
     }
@@ -1070,7 +1069,7 @@ public final class Builder {
         st.image = engine.state().image(imageId)
                 .orElseThrow(() -> new BuildException("image " + imageId + " vanished during the build"));
         if (!st.inTriggers) {
-            out.stream(" ---> " + shortId(imageId) + "\n");
+            out.stream(" ---> " + Digests.shortId(imageId) + "\n");
         }
     }
 
@@ -1113,11 +1112,6 @@ public final class Builder {
         return out;
     }
 
-    static String shortId(String imageId) {
-        String hex = imageId.startsWith("sha256:") ? imageId.substring(7) : imageId;
-        return hex.substring(0, Math.min(12, hex.length()));
-    }
-
     /** Go's {@code %q} of a string slice, as Docker's history shows CMD and ENTRYPOINT: {@code ["a" "b"]}. */
     static String goQuoted(ArrayNode values) {
         StringBuilder b = new StringBuilder("[");
@@ -1129,15 +1123,6 @@ public final class Builder {
         }
         return b.append(']').toString();
     }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
 
     /** Tags the built image as the request asks; returns the references as the client named them. */
     public List<String> tag(Image image) throws BuildException {

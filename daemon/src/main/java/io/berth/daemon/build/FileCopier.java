@@ -16,10 +16,8 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -197,18 +195,13 @@ public final class FileCopier {
      * touched but unchanged file keeps the build cache.
      */
     public static String checksum(List<Source> sources) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest digest = io.berth.daemon.registry.Digests.newSha256();
         for (Source s : sources) {
             field(digest, "source");
             field(digest, s.path());
             hashTree(digest, ScopedPaths.resolve(s.root(), s.path()), ".");
         }
-        return "sha256:" + HexFormat.of().formatHex(digest.digest());
+        return io.berth.daemon.registry.Digests.format(digest.digest());
     }
 
     private static void hashTree(MessageDigest digest, Path p, String rel) throws IOException {
