@@ -113,6 +113,24 @@ class CrashPointsE2EIT {
         assertTrue(d.docker("logs", "e2").out().length() > before.length(), "e2 still logs after the restart");
     }
 
+    /**
+     * {@link #storedFiles} once the files of images removed just before have gone: berthd deletes them on a
+     * worker after the rmi is answered (a layer is renamed to a temporary name, then deleted).
+     */
+    private java.util.Set<String> settledStoredFiles() throws Exception {
+        java.util.Set<String> last = storedFiles();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(300);
+            java.util.Set<String> now = storedFiles();
+            if (now.equals(last) && now.stream().noneMatch(f -> f.contains("/.tmp-"))) {
+                return now;
+            }
+            last = now;
+        }
+        throw new AssertionError("the removed image's files did not go: " + last);
+    }
+
     /** The layers the storage driver holds and the image configs stored, as names on disk. */
     private java.util.Set<String> storedFiles() throws Exception {
         java.util.Set<String> out = new java.util.TreeSet<>();
@@ -132,7 +150,7 @@ class CrashPointsE2EIT {
         java.nio.file.Path archive = d.dataRoot().resolveSibling("two.tar");
         d.docker("save", "-o", archive.toString(), "two:1").ok();
         d.docker("rmi", "two:1").ok();
-        java.util.Set<String> before = storedFiles();
+        java.util.Set<String> before = settledStoredFiles();
 
         crashOn("image.files-written:RegisterImage", "load", "-i", archive.toString());
         assertEquals(1, d.docker("image", "inspect", "two:1").code(), "a load that was not answered registered nothing");
