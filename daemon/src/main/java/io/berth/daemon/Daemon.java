@@ -13,7 +13,11 @@ import io.berth.daemon.image.ImageStore;
 import io.berth.daemon.plugins.PluginHost;
 import io.berth.daemon.runtime.AttachRegistry;
 import io.berth.daemon.runtime.ContainerRuntime;
+import io.berth.daemon.runtime.NetworkRuntime;
 import io.berth.daemon.runtime.Reconciler;
+import io.berth.daemon.api.NetworkRoutes;
+import io.berth.daemon.command.Command;
+import io.berth.daemon.network.Cidr;
 import io.berth.daemon.state.EngineState;
 import io.berth.daemon.util.Files2;
 import io.berth.eventlog.ChronicleEventLog;
@@ -131,8 +135,10 @@ public final class Daemon implements AutoCloseable {
         ImageStore images = new ImageStore(paths.images());
         NetClient netClient = vertx.createNetClient(new NetClientOptions());
         AttachRegistry attachments = new AttachRegistry(vertx, netClient);
-        runtime = new ContainerRuntime(vertx, state, drivers, paths, images, attachments, netClient);
+        NetworkRuntime networkRuntime = new NetworkRuntime(vertx, state, drivers, paths, config.bridge().dns());
+        runtime = new ContainerRuntime(vertx, state, drivers, paths, images, attachments, netClient, networkRuntime);
         if (config.sideEffects()) {
+            ensurePredefinedNetworks(drivers);
             journal.addListener(runtime::onApplied);
             Reconciler reconciler = new Reconciler(vertx, state, drivers, paths, images, runtime);
             vertx.executeBlocking(() -> {
@@ -151,6 +157,8 @@ public final class Daemon implements AutoCloseable {
         new ContainerRoutes(engine).register(router);
         new ImageRoutes(engine).register(router);
         new BuildRoutes(engine).register(router);
+        new NetworkRoutes(engine, networkRuntime, new Command.AddressPool(config.bridge().poolBase(),
+                config.bridge().poolSize())).register(router);
         api.serve(router);
         LOG.info("berthd {} listening on {} (data root {}, storage {}, {} events replayed, ready in {} ms)",
                 Version.BERTH, paths.socket(), paths.dataRoot(), drivers.storage().name(), replayed,
@@ -161,6 +169,34 @@ public final class Daemon implements AutoCloseable {
         io.berth.daemon.registry.RegistryConfig c = io.berth.daemon.registry.RegistryConfig.defaults();
         return config.registryMirror() == null ? c
                 : c.withMirror(io.berth.daemon.registry.Reference.DOCKER_HUB, config.registryMirror());
+    }
+
+    /** bridge, host and none exist as networks, the bridge one with this start's --bridge and --bip. */
+    private void ensurePredefinedNetworks(Drivers drivers) throws Exception {
+        List<Command> wanted = new java.util.ArrayList<>();
+        if (drivers.networks().containsKey("bridge")) {
+            Cidr bip = Cidr.parse(config.bridge().bip());
+            Map<String, String> options = Map.of(
+                    NetworkRuntime.BRIDGE_NAME, config.bridge().bridgeName(config.defaultRoots(), config.daemonId()),
+                    "com.docker.network.bridge.default_bridge", "true",
+                    "com.docker.network.bridge.enable_icc", "true",
+                    "com.docker.network.bridge.enable_ip_masquerade", "true",
+                    "com.docker.network.bridge.host_binding_ipv4", "0.0.0.0",
+                    "com.docker.network.driver.mtu", "1500");
+            wanted.add(new Command.EnsurePredefinedNetwork(predefinedId("bridge"), "bridge", "bridge",
+                    bip.canonical().toString(), bip.addressText(), options));
+        }
+        wanted.add(new Command.EnsurePredefinedNetwork(predefinedId("host"), "host", "host", "", "", Map.of()));
+        wanted.add(new Command.EnsurePredefinedNetwork(predefinedId("none"), "none", "null", "", "", Map.of()));
+        for (Command c : wanted) {
+            Journal.send(vertx, c, io.berth.eventlog.Actor.DAEMON, null).toCompletionStage().toCompletableFuture().get();
+        }
+    }
+
+    /** A predefined network's id: stable for this daemon, distinct between daemons. */
+    private String predefinedId(String name) throws java.security.NoSuchAlgorithmException {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest((config.daemonId() + "/network/" + name).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     private Drivers loadDrivers(DaemonPaths paths) throws Exception {
@@ -195,11 +231,15 @@ public final class Daemon implements AutoCloseable {
             n.init(new DriverContext(paths.dataRoot().resolve("network").resolve(n.name()),
                     paths.runtime("network", n.name()), libexec, id));
         }
-        if (!networks.containsKey(config.defaultNetwork())) {
+        if (!networks.containsKey(config.defaultNetwork()) && !networks.containsKey(driverOfPredefined(config.defaultNetwork()))) {
             throw new StartupException("the default network driver \"" + config.defaultNetwork()
                     + "\" is not loaded (available: " + String.join(", ", networks.keySet()) + ")");
         }
         return new Drivers(storage, isolation, networks, config.defaultNetwork());
+    }
+
+    private static String driverOfPredefined(String network) {
+        return network.equals("none") ? "none" : network;
     }
 
     private void lockDataRoot(Path dataRoot) throws IOException, StartupException {

@@ -11,12 +11,18 @@ import java.util.HexFormat;
  * @param home          the distribution folder (holding plugins/ and libexec/)
  * @param sideEffects   false for a daemon that only replays the log and serves the state (no reactors,
  *                      no reconciliation, no container processes touched)
- * @param defaultNetwork the network mode for "default" (none until the bridge driver lands)
+ * @param defaultNetwork the network mode for "default" (bridge)
+ * @param bridge        the networking flags
  * @param registryMirror where docker.io pulls go instead, or null
  */
 public record DaemonConfig(Path dataRoot, Path execRoot, Path socket, String storageDriver, String isolation,
                            String defaultNetwork, Path home, boolean sideEffects, boolean fsync,
-                           java.net.URI registryMirror) {
+                           java.net.URI registryMirror, BridgeConfig bridge) {
+
+    /** Whether this daemon runs on the default data and exec roots (the host's main berthd). */
+    public boolean defaultRoots() {
+        return dataRoot.equals(Path.of("/var/lib/berth")) && execRoot.equals(Path.of("/run/berth"));
+    }
 
     public DaemonPaths paths() {
         return new DaemonPaths(dataRoot, execRoot, socket);

@@ -20,7 +20,12 @@ public final class Main {
               -H, --host unix://PATH   where to listen (default unix://<exec-root>/berth.sock)
               -s, --storage-driver D   overlay or vfs, or a plugin's (default overlay)
                   --isolation NAME     isolation backend (default namespaces)
-                  --default-network N  network mode of containers that ask for none (default none)
+                  --default-network N  network mode of containers that ask for none (default bridge)
+              -b, --bridge NAME        the default bridge network's device (default berth0)
+                  --bip CIDR           its gateway address and subnet (default 10.209.0.1/16)
+                  --default-address-pool base=CIDR,size=N
+                                       subnets for networks created without --subnet (default 10.210.0.0/15, 24)
+                  --dns IP             upstream DNS server for containers (repeatable; default: the host's)
               -l, --log-level LEVEL    debug, info, warn or error (default info)
               -p, --pidfile FILE       write the daemon's pid to FILE
                   --fsync              force every acknowledged event to disk (survives power loss)
@@ -34,7 +39,7 @@ public final class Main {
     /** The parsed command line. */
     record Options(Path dataRoot, Path execRoot, String host, String storageDriver, String isolation,
                    String defaultNetwork, String logLevel, Path pidfile, boolean fsync, boolean noSideEffects,
-                   java.net.URI registryMirror) {}
+                   java.net.URI registryMirror, BridgeConfig bridge) {}
 
     /** A command line that cannot be used; the message says why. */
     static final class UsageException extends Exception {
@@ -49,7 +54,12 @@ public final class Main {
         String host = null;
         String storage = "overlay";
         String isolation = "namespaces";
-        String network = "none";
+        String network = "bridge";
+        String bridge = "";
+        String bip = BridgeConfig.DEFAULT_BIP;
+        String poolBase = BridgeConfig.DEFAULT_POOL;
+        int poolSize = BridgeConfig.DEFAULT_POOL_SIZE;
+        java.util.List<String> dns = new java.util.ArrayList<>();
         String level = "info";
         Path pidfile = null;
         boolean fsync = false;
@@ -67,7 +77,8 @@ public final class Main {
                 case "--fsync" -> fsync = true;
                 case "--no-side-effects" -> noSideEffects = true;
                 case "--data-root", "--exec-root", "-H", "--host", "-s", "--storage-driver", "--isolation",
-                        "--default-network", "-l", "--log-level", "-p", "--pidfile", "--registry-mirror" -> {
+                        "--default-network", "-l", "--log-level", "-p", "--pidfile", "--registry-mirror",
+                        "-b", "--bridge", "--bip", "--default-address-pool", "--dns" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new UsageException("option " + arg + " needs a value");
@@ -83,6 +94,20 @@ public final class Main {
                         case "--default-network" -> network = value;
                         case "-l", "--log-level" -> level = value;
                         case "--registry-mirror" -> mirror = mirrorUri(value);
+                        case "-b", "--bridge" -> bridge = value;
+                        case "--bip" -> bip = value;
+                        case "--dns" -> dns.add(value);
+                        case "--default-address-pool" -> {
+                            for (String part : value.split(",")) {
+                                if (part.startsWith("base=")) {
+                                    poolBase = part.substring(5);
+                                } else if (part.startsWith("size=") && part.substring(5).matches("[0-9]{1,2}")) {
+                                    poolSize = Integer.parseInt(part.substring(5));
+                                } else {
+                                    throw new UsageException("--default-address-pool takes base=CIDR,size=N, not " + value);
+                                }
+                            }
+                        }
                         default -> pidfile = Path.of(value);
                     }
                 }
@@ -95,15 +120,21 @@ public final class Main {
         if (host != null && !host.startsWith("unix://")) {
             throw new UsageException("only unix:// hosts are supported, not " + host);
         }
+        BridgeConfig bridgeConfig = new BridgeConfig(bridge, bip, poolBase, poolSize, dns);
+        try {
+            bridgeConfig.validate();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
         return new Options(dataRoot, execRoot, host, storage, isolation, network, level, pidfile, fsync, noSideEffects,
-                mirror);
+                mirror, bridgeConfig);
     }
 
     static DaemonConfig config(Options o, Path home) {
         Path socket = o.host() == null ? o.execRoot().resolve("berth.sock") : Path.of(o.host().substring("unix://".length()));
         return new DaemonConfig(o.dataRoot().toAbsolutePath(), o.execRoot().toAbsolutePath(),
                 socket.toAbsolutePath(), o.storageDriver(), o.isolation(), o.defaultNetwork(), home,
-                !o.noSideEffects(), o.fsync(), o.registryMirror());
+                !o.noSideEffects(), o.fsync(), o.registryMirror(), o.bridge());
     }
 
     /** Closes {@code daemon} when the JVM shuts down (SIGTERM, SIGINT, System.exit), then counts {@code stopped} down. */

@@ -132,6 +132,7 @@ public final class BerthDaemon implements AutoCloseable {
         primeStartupCache();
         List<String> cmd = new ArrayList<>(List.of(SRC.resolve("bin/berthd").toString(), "--data-root", dataRoot().toString(),
                 "--exec-root", execRoot().toString(), "-H", "unix://" + socket()));
+        cmd.addAll(networkFlags());
         cmd.addAll(extraFlags);
         Files.writeString(logFile(), "==== start " + java.time.Instant.now() + " " + cmd + "\n",
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -155,6 +156,34 @@ public final class BerthDaemon implements AutoCloseable {
             Thread.sleep(20);
         }
         throw new AssertionError("berthd did not answer /_ping in 20 s:\n" + log());
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger DAEMONS = new java.util.concurrent.atomic.AtomicInteger();
+    private List<String> networkFlags;
+
+    /**
+     * A bridge and subnets of this test daemon's own (unless the test chose them): never the host's
+     * berth0 or 10.209/16 of a developer's berthd, never another test daemon's.
+     */
+    private List<String> networkFlags() {
+        if (networkFlags == null) {
+            int n = (int) ((ProcessHandle.current().pid() * 7 + DAEMONS.getAndIncrement()) % 250);
+            networkFlags = new ArrayList<>();
+            if (extraFlags.stream().noneMatch(f -> f.startsWith("--bip"))) {
+                networkFlags.addAll(List.of("--bip", "10.220." + n + ".1/24"));
+            }
+            if (extraFlags.stream().noneMatch(f -> f.startsWith("--default-address-pool"))) {
+                networkFlags.addAll(List.of("--default-address-pool", "base=10.221." + n + ".0/24,size=27"));
+            }
+        }
+        return networkFlags;
+    }
+
+    /** The subnet of this daemon's default bridge network. */
+    public String bridgeSubnet() {
+        String bip = networkFlags().contains("--bip") ? networkFlags().get(networkFlags().indexOf("--bip") + 1)
+                : extraFlags.get(extraFlags.indexOf("--bip") + 1);
+        return bip.substring(0, bip.lastIndexOf('.')) + ".0/24";
     }
 
     public void restart() throws Exception {
@@ -446,6 +475,56 @@ public final class BerthDaemon implements AutoCloseable {
         return String.join("\n", mountsUnderRoot());
     }
 
+    /** Links that carry this daemon's mark (their alias is "berth:<daemon id>:..."), as "kind name". */
+    public List<String> markedLinks() throws Exception {
+        List<String> links = new ArrayList<>();
+        String mark = "alias berth:" + daemonId() + ":";
+        String name = null;
+        for (String line : run(List.of("ip", "-d", "link", "show"), Map.of(), null, 20).out().split("\n")) {
+            if (!line.startsWith(" ") && line.contains(": ")) {
+                name = line.split(": ")[1].split("@")[0];
+            } else if (name != null && line.trim().startsWith(mark)) {
+                links.add(line.trim().substring(mark.length()).split(":")[0] + " " + name);
+            }
+        }
+        return links;
+    }
+
+    /** This daemon's iptables chains ("filter BERTH-<id>-FWD"). */
+    public List<String> chains() throws Exception {
+        List<String> chains = new ArrayList<>();
+        for (String table : List.of("filter", "nat")) {
+            for (String line : run(List.of("iptables", "-w", "-t", table, "-S"), Map.of(), null, 20).out().split("\n")) {
+                if (line.startsWith("-N BERTH-" + daemonId())) {
+                    chains.add(table + " " + line.substring(3));
+                }
+            }
+        }
+        return chains;
+    }
+
+    /** Removes the daemon's bridges and chains, which outlive it by design (as docker0 does dockerd). */
+    private void removeNetworkObjects() throws Exception {
+        for (String link : markedLinks()) {
+            run(List.of("ip", "link", "del", link.split(" ")[1]), Map.of(), null, 20);
+        }
+        for (String table : List.of("filter", "nat")) {
+            for (String line : run(List.of("iptables", "-w", "-t", table, "-S"), Map.of(), null, 20).out().split("\n")) {
+                if (line.startsWith("-A ") && line.contains("-j BERTH-" + daemonId()) && !line.startsWith("-A BERTH-")) {
+                    List<String> del = new ArrayList<>(List.of("iptables", "-w", "-t", table, "-D"));
+                    del.addAll(Arrays.asList(line.substring(3).split(" ")));
+                    run(del, Map.of(), null, 20);
+                }
+            }
+            for (String chain : chains()) {
+                if (chain.startsWith(table + " ")) {
+                    run(List.of("iptables", "-w", "-t", table, "-F", chain.split(" ")[1]), Map.of(), null, 20);
+                    run(List.of("iptables", "-w", "-t", table, "-X", chain.split(" ")[1]), Map.of(), null, 20);
+                }
+            }
+        }
+    }
+
     /** Everything of this daemon left on the host, described; empty when clean. */
     public String leftovers() throws Exception {
         StringBuilder b = new StringBuilder();
@@ -469,6 +548,16 @@ public final class BerthDaemon implements AutoCloseable {
         String mounts = leftoverMounts();
         if (!mounts.isEmpty()) {
             b.append("mounts:\n").append(mounts).append('\n');
+        }
+        for (String link : markedLinks()) {
+            if (link.startsWith("endpoint ")) {
+                b.append("veth of a removed container: ").append(link).append('\n');
+            }
+        }
+        if (Files.isDirectory(execRoot().resolve("netns"))) {
+            try (Stream<Path> handles = Files.list(execRoot().resolve("netns"))) {
+                handles.forEach(h -> b.append("network namespace handle: ").append(h).append('\n'));
+            }
         }
         return b.toString();
     }
@@ -505,6 +594,7 @@ public final class BerthDaemon implements AutoCloseable {
                 }
             }
         }
+        removeNetworkObjects();
         List<String> mounts = new ArrayList<>(mountsUnderRoot());
         java.util.Collections.reverse(mounts);
         for (String m : mounts) {
@@ -537,6 +627,12 @@ public final class BerthDaemon implements AutoCloseable {
                 Result r = docker(rm.toArray(String[]::new));
                 if (r.code() != 0) {
                     leftovers += "docker rm -f failed: " + r.err() + "\n";
+                }
+            }
+            if (!extraFlags.contains("--no-side-effects")) {
+                Result r = docker("network", "prune", "-f");
+                if (r.code() != 0) {
+                    leftovers += "docker network prune -f failed: " + r.err() + "\n";
                 }
             }
             stop();

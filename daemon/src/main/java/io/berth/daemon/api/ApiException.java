@@ -8,7 +8,7 @@ package io.berth.daemon.api;
 public class ApiException extends RuntimeException {
 
     public enum Kind {
-        INVALID(400), UNAUTHORIZED(401), NOT_FOUND(404), CONFLICT(409), NOT_MODIFIED(304), NOT_IMPLEMENTED(501), INTERNAL(500);
+        INVALID(400), UNAUTHORIZED(401), FORBIDDEN(403), NOT_FOUND(404), CONFLICT(409), NOT_MODIFIED(304), NOT_IMPLEMENTED(501), INTERNAL(500);
 
         public final int status;
 
@@ -54,6 +54,11 @@ public class ApiException extends RuntimeException {
 
     public static ApiException notFound(String message) {
         return new ApiException(Kind.NOT_FOUND, message);
+    }
+
+    /** 403: the request is understood but refused in this state (Docker's errdefs.Forbidden). */
+    public static ApiException forbidden(String message) {
+        return new ApiException(Kind.FORBIDDEN, message);
     }
 
     public static ApiException notImplemented(String message) {

@@ -6,6 +6,7 @@ import io.berth.daemon.command.EventWaiters;
 import io.berth.daemon.command.Journal;
 import io.berth.daemon.events.Event;
 import io.berth.daemon.image.LayerIds;
+import io.berth.daemon.network.HostFiles;
 import io.berth.daemon.runtime.ContainerSpecs;
 import io.berth.daemon.runtime.Signals;
 import io.berth.daemon.state.Container;
@@ -70,10 +71,9 @@ public final class ContainerLifecycle {
         }
         ObjectNode hostConfig = request.get("HostConfig") instanceof ObjectNode h ? h : request.objectNode();
         ContainerSpecs.validate(hostConfig, Runtime.getRuntime().availableProcessors());
-        String mode = hostConfig.path("NetworkMode").asText("");
-        if (engine.drivers().network(mode).isEmpty()) {
-            throw ApiException.notFound("network " + mode + " not found");
-        }
+        List<Command.NetworkJoin> networks = ContainerNetworks.joins(engine.state(), engine.drivers().defaultNetwork(),
+                hostConfig, request.path("NetworkingConfig"));
+        io.berth.daemon.network.PortPlan.validate(request, hostConfig);
         ObjectNode config = request.deepCopy();
         config.remove("HostConfig");
         config.remove("NetworkingConfig");
@@ -93,7 +93,7 @@ public final class ContainerLifecycle {
             prepareFiles(newId, config, hostConfig, image);
             return null;
         }).compose(v -> engine.send(new Command.CreateContainer(newId, containerName, imageRef, image.id(), config,
-                hostConfig, engine.drivers().storage().name()), caller, Journal.newCorrelationId())
+                hostConfig, engine.drivers().storage().name(), networks), caller, Journal.newCorrelationId())
                 .recover(err -> engine.blocking(() -> {
                     removeFiles(newId);
                     return null;

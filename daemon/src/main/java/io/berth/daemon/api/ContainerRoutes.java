@@ -91,7 +91,7 @@ public final class ContainerRoutes {
 
     private void inspect(ApiCall call) {
         Container c = find(call.param("id"));
-        call.json(200, DockerViews.containerInspect(c, imageConfig(c), engine.paths(), now()));
+        call.json(200, DockerViews.containerInspect(c, imageConfig(c), engine.state(), engine.paths(), now()));
     }
 
     /** docker diff: the read-write layer's changes; null when there are none, as dockerd answers. */
@@ -157,7 +157,7 @@ public final class ContainerRoutes {
         ArrayNode out = JSON.createArrayNode();
         long now = now();
         for (Container c : matches) {
-            out.add(DockerViews.containerSummary(c, imageConfig(c), now));
+            out.add(DockerViews.containerSummary(c, imageConfig(c), engine.state(), now));
         }
         call.json(200, out);
     }
@@ -250,7 +250,7 @@ public final class ContainerRoutes {
         Container c = find(call.param("id"));
         boolean force = call.bool("force", false);
         if (call.bool("link", false)) {
-            throw ApiException.invalid("links are not supported yet: the bridge network driver has not landed");
+            throw ApiException.notImplemented("removing a legacy link (docker rm --link) is not implemented");
         }
         lifecycle.remove(c.id(), force, call.caller()).onSuccess(v -> call.noContent()).onFailure(call::fail);
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.daemon.DaemonPaths;
 import io.berth.daemon.runtime.ContainerSpecs;
 import io.berth.daemon.state.Container;
+import io.berth.daemon.state.EngineState;
 import io.berth.daemon.state.Image;
 import io.berth.daemon.state.ImageReference;
 import java.time.Duration;
@@ -46,7 +47,7 @@ public final class DockerViews {
         };
     }
 
-    public static ObjectNode containerInspect(Container c, JsonNode imageConfig, DaemonPaths paths, long nowNanos) {
+    public static ObjectNode containerInspect(Container c, JsonNode imageConfig, EngineState engine, DaemonPaths paths, long nowNanos) {
         ObjectNode o = JSON.createObjectNode();
         o.put("Id", c.id());
         o.put("Created", Times.rfc3339(c.createdNanos()));
@@ -95,23 +96,7 @@ public final class DockerViews {
         driver.putObject("Data");
         o.putArray("Mounts");
         o.set("Config", containerConfig(c, imageConfig));
-        ObjectNode net = o.putObject("NetworkSettings");
-        net.put("Bridge", "");
-        net.put("SandboxID", "");
-        net.put("SandboxKey", "");
-        net.putObject("Ports");
-        ObjectNode networks = net.putObject("Networks");
-        String mode = host.path("NetworkMode").asText();
-        ObjectNode endpoint = networks.putObject(mode.equals("default") ? "none" : mode);
-        endpoint.putNull("IPAMConfig");
-        endpoint.putNull("Links");
-        endpoint.putNull("Aliases");
-        endpoint.put("NetworkID", "");
-        endpoint.put("EndpointID", "");
-        endpoint.put("Gateway", "");
-        endpoint.put("IPAddress", "");
-        endpoint.put("IPPrefixLen", 0);
-        endpoint.put("MacAddress", "");
+        o.set("NetworkSettings", NetworkViews.settings(c, engine));
         return o;
     }
 
@@ -138,7 +123,7 @@ public final class DockerViews {
         return cfg;
     }
 
-    public static ObjectNode containerSummary(Container c, JsonNode imageConfig, long nowNanos) {
+    public static ObjectNode containerSummary(Container c, JsonNode imageConfig, EngineState state, long nowNanos) {
         ObjectNode o = JSON.createObjectNode();
         o.put("Id", c.id());
         o.putArray("Names").add("/" + c.name());
@@ -147,13 +132,13 @@ public final class DockerViews {
         List<String> command = ContainerSpecs.command(c.config(), imageConfig);
         o.put("Command", String.join(" ", command));
         o.put("Created", c.createdNanos() / 1_000_000_000L);
-        o.putArray("Ports");
+        o.set("Ports", NetworkViews.summaryPorts(c, state));
         o.set("Labels", labels(c).isEmpty() ? JSON.createObjectNode() : JSON.valueToTree(labels(c)));
         o.put("State", stateWord(c));
         o.put("Status", statusText(c, nowNanos));
         String mode = c.hostConfig().path("NetworkMode").asText("");
         o.putObject("HostConfig").put("NetworkMode", mode.isEmpty() ? "default" : mode);
-        o.putObject("NetworkSettings").putObject("Networks");
+        o.putObject("NetworkSettings").set("Networks", NetworkViews.summaryNetworks(c, state));
         o.putArray("Mounts");
         return o;
     }

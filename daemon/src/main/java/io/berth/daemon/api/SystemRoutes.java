@@ -136,7 +136,7 @@ public final class SystemRoutes {
         for (Container c : state.containers()) {
             com.fasterxml.jackson.databind.JsonNode imageConfig = state.image(c.imageId())
                     .map(io.berth.daemon.state.Image::runConfig).orElseGet(JSON::createObjectNode);
-            ObjectNode summary = DockerViews.containerSummary(c, imageConfig, now);
+            ObjectNode summary = DockerViews.containerSummary(c, imageConfig, engine.state(), now);
             long rw = state.containerSizeRw(c.id());
             summary.put("SizeRw", rw);
             summary.put("SizeRootFs", rw + state.image(c.imageId()).map(io.berth.daemon.state.Image::size).orElse(0L));
@@ -233,7 +233,6 @@ public final class SystemRoutes {
         if (!storage.usable()) {
             warnings.add("WARNING: storage driver " + storage.name() + " is not usable: " + storage.reason());
         }
-        warnings.add("WARNING: the default network is \"none\" until berth's bridge network driver lands");
         return o;
     }
 

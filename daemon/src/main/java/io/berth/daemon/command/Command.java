@@ -11,8 +11,17 @@ import java.util.List;
  */
 public sealed interface Command {
 
+    /** @param networks the networks it joins (its network mode's, then the create body's EndpointsConfig) */
     record CreateContainer(String id, String name, String image, String imageId, ObjectNode config,
-                           ObjectNode hostConfig, String storageDriver) implements Command {}
+                           ObjectNode hostConfig, String storageDriver, List<NetworkJoin> networks) implements Command {
+        public CreateContainer(String id, String name, String image, String imageId, ObjectNode config,
+                               ObjectNode hostConfig, String storageDriver) {
+            this(id, name, image, imageId, config, hostConfig, storageDriver, List.of());
+        }
+    }
+
+    /** A network to join: by id or name, with the aliases, address ({@code --ip}, or empty) and links asked for. */
+    record NetworkJoin(String network, List<String> aliases, String ipv4Address, List<String> links) {}
 
     record StartContainer(String id) implements Command {}
 
@@ -81,5 +90,46 @@ public sealed interface Command {
     record RecordLayerBlob(String diffId, String digest, long size, String mediaType) implements Command {}
 
     /** A state-changing call that was refused before it reached a decision (bad JSON, bad parameters). */
+    // ---- networks ---------------------------------------------------------------------------------
+
+    /**
+     * docker network create. An empty {@code subnet} takes the first subnet of {@code pool} that overlaps
+     * neither another network nor {@code hostRoutes} (the host's routes, CIDRs); an empty gateway is the
+     * subnet's first address.
+     */
+    record CreateNetwork(String id, String name, String driver, String subnet, String gateway, String ipRange,
+                         boolean internal, boolean attachable, java.util.Map<String, String> labels,
+                         java.util.Map<String, String> options, List<String> hostRoutes, AddressPool pool)
+            implements Command {}
+
+    /** Where networks created without a subnet get theirs: /{@code size} subnets of {@code base}. */
+    record AddressPool(String base, int size) {}
+
+    /**
+     * At boot: the predefined network {@code name} exists with these settings. A predefined network whose
+     * settings changed (--bip) is replaced, unless containers run on it.
+     */
+    record EnsurePredefinedNetwork(String id, String name, String driver, String subnet, String gateway,
+                                   java.util.Map<String, String> options) implements Command {}
+
+    record RemoveNetwork(String idOrName) implements Command {}
+
+    /** Remove these networks, each unless something uses it by now. The value is the removed names. */
+    record PruneNetworks(List<String> candidates) implements Command {}
+
+    record ConnectContainer(String containerId, NetworkJoin join) implements Command {}
+
+    record DisconnectContainer(String containerId, String network, boolean force) implements Command {}
+
+    /**
+     * The runtime is about to wire a running or starting container: allocate an address, MAC, interface
+     * and published ports for each of its networks that has none yet. Refused (with Docker's message)
+     * when an address or port cannot be had.
+     */
+    record AllocateEndpoints(String containerId) implements Command {}
+
+    /** The runtime tore the container's endpoint on the network down. */
+    record RecordEndpointReleased(String containerId, String networkId) implements Command {}
+
     record RecordRejection(String method, String path, int status, String message) implements Command {}
 }

@@ -100,6 +100,11 @@ public final class Decider {
             return pruneImages(state, c);
         } else if (command instanceof RecordLayerRemoved c) {
             return state.layer(c.chainId()).isPresent() ? Decision.of(new LayerRemoved(c.chainId())) : Decision.none();
+        } else if (command instanceof CreateNetwork || command instanceof EnsurePredefinedNetwork
+                || command instanceof RemoveNetwork || command instanceof PruneNetworks
+                || command instanceof ConnectContainer || command instanceof DisconnectContainer
+                || command instanceof AllocateEndpoints || command instanceof RecordEndpointReleased) {
+            return NetworkDecider.decide(state, command, nowNanos);
         } else if (command instanceof RecordRejection c) {
             return Decision.of(new CallRejected(c.method(), c.path(), c.status(), c.message()));
         }
@@ -115,8 +120,11 @@ public final class Decider {
         if (state.image(c.imageId()).isEmpty()) {
             throw noSuchImage(c.image());
         }
-        return Decision.of(new ContainerCreated(c.id(), c.name(), c.image(), c.imageId(), c.config(), c.hostConfig(),
+        List<Event> events = new ArrayList<>();
+        events.add(new ContainerCreated(c.id(), c.name(), c.image(), c.imageId(), c.config(), c.hostConfig(),
                 nowNanos, c.storageDriver()));
+        events.addAll(NetworkDecider.joinsOnCreate(state, c.id(), c.networks()));
+        return new Decision(events, null);
     }
 
     private static Decision registerImage(EngineState state, RegisterImage c) {

@@ -13,7 +13,7 @@ public sealed interface Event {
 
     int REVISION = 1;
 
-    /** "container", "image", "layer" or "api". */
+    /** "container", "image", "layer", "network" or "api". */
     String aggregateKind();
 
     String aggregateId();
@@ -145,6 +145,60 @@ public sealed interface Event {
     record ImageDeleted(String id) implements Event {
         public String aggregateKind() { return "image"; }
         public String aggregateId() { return id; }
+    }
+
+    // ---- networks ---------------------------------------------------------------------------------
+
+    /**
+     * A network exists: {@code docker network create}, or one of the daemon's predefined networks
+     * (bridge, host, none). IPv4 only; {@code subnet}, {@code gateway} and {@code ipRange} are empty for
+     * drivers without addresses (host, null). {@code options} are the driver's ({@code -o k=v}).
+     */
+    record NetworkCreated(String id, String name, String driver, String subnet, String gateway, String ipRange,
+                          boolean internal, boolean attachable, java.util.Map<String, String> labels,
+                          java.util.Map<String, String> options, long createdNanos) implements Event {
+        public String aggregateKind() { return "network"; }
+        public String aggregateId() { return id; }
+    }
+
+    /** The network and everything its driver made on the host are gone. */
+    record NetworkRemoved(String id) implements Event {
+        public String aggregateKind() { return "network"; }
+        public String aggregateId() { return id; }
+    }
+
+    /**
+     * Container {@code containerId} is on network {@code networkId} (from its create body or a
+     * {@code network connect}): names it answers to there besides its own ({@code aliases}), the address
+     * asked for ({@code ipv4Address}, empty for any) and its legacy links ("name:alias").
+     */
+    record ContainerConnected(String containerId, String networkId, List<String> aliases, String ipv4Address,
+                              List<String> links) implements Event {
+        public String aggregateKind() { return "network"; }
+        public String aggregateId() { return networkId; }
+    }
+
+    /** Container {@code containerId} is no longer on network {@code networkId}. */
+    record ContainerDisconnected(String containerId, String networkId) implements Event {
+        public String aggregateKind() { return "network"; }
+        public String aggregateId() { return networkId; }
+    }
+
+    /**
+     * While the container runs it holds {@code address} and {@code macAddress} on the network, as
+     * interface {@code interfaceName}, and the host ports published to it.
+     * Allocated when it starts or is connected, released by {@link EndpointReleased} once torn down.
+     */
+    record EndpointAllocated(String containerId, String networkId, String interfaceName, String address,
+                             String macAddress, boolean defaultRoute, List<PublishedPort> ports) implements Event {
+        public String aggregateKind() { return "network"; }
+        public String aggregateId() { return networkId; }
+    }
+
+    /** The container's endpoint on the network is torn down; its address and ports are free again. */
+    record EndpointReleased(String containerId, String networkId) implements Event {
+        public String aggregateKind() { return "network"; }
+        public String aggregateId() { return networkId; }
     }
 
     // ---- the API ----------------------------------------------------------------------------------

@@ -20,9 +20,7 @@ import io.berth.plugin.isolation.ProcessSpec;
 import io.berth.plugin.isolation.ProcessState;
 import io.berth.plugin.isolation.StartFailedException;
 import io.berth.plugin.isolation.StartedProcess;
-import io.berth.plugin.network.EndpointRequest;
 import io.berth.plugin.network.NetworkAttachment;
-import io.berth.plugin.network.NetworkDriver;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
@@ -55,11 +53,13 @@ public final class ContainerRuntime {
     private final ImageStore images;
     private final AttachRegistry attachments;
     private final NetClient netClient;
+    private final NetworkRuntime networks;
     private final KeyedExecutor work = new KeyedExecutor("berth-runtime", 8);
 
     public ContainerRuntime(Vertx vertx, EngineState state, Drivers drivers, DaemonPaths paths, ImageStore images,
-                            AttachRegistry attachments, NetClient netClient) {
+                            AttachRegistry attachments, NetClient netClient, NetworkRuntime networks) {
         this.vertx = vertx;
+        this.networks = networks;
         this.state = state;
         this.drivers = drivers;
         this.paths = paths;
@@ -88,6 +88,10 @@ public final class ContainerRuntime {
             attachments.removed(e.id());
         } else if (event instanceof ImageDeleted e) {
             work.submit("images", "image files", () -> deleteImageFiles(e.id()));
+        } else if (event instanceof ContainerConnected e) {
+            work.submit(e.containerId(), "connect", () -> networks.sync(e.containerId()));
+        } else if (event instanceof ContainerDisconnected e) {
+            work.submit(e.containerId(), "disconnect", () -> networks.sync(e.containerId()));
         }
     }
 
@@ -98,13 +102,8 @@ public final class ContainerRuntime {
         if (c == null || !c.startPending()) {
             return;
         }
-        NetworkDriver network = drivers.network(c.hostConfig().path("NetworkMode").asText("")).orElse(null);
         try {
-            if (network == null) {
-                throw new StartFailedException(StartFailedException.Kind.SETUP, "network "
-                        + c.hostConfig().path("NetworkMode").asText("") + " not found");
-            }
-            NetworkAttachment attachment = network.attach(new EndpointRequest(id, ContainerSpecs.hostname(c), ""));
+            NetworkAttachment attachment = networks.prepare(c);
             ProcessSpec spec = ContainerSpecs.processSpec(c, state.image(c.imageId()).map(Image::runConfig)
                             .orElseThrow(() -> new IllegalStateException("image " + c.imageId() + " is gone")),
                     drivers.storage().rootfs(id), attachment, paths.container(id), paths.containerLog(id));
@@ -118,12 +117,12 @@ public final class ContainerRuntime {
             CrashPoints.hit("runtime.mid-start", "ContainerStartRequested");
             record(new Command.RecordStart(id, process), corr);
         } catch (StartFailedException e) {
-            detachQuietly(network, id);
+            networks.release(c);
             record(new Command.RecordStartFailure(id, e.kind().exitCode,
                     "failed to create task for container: unable to start container process: " + e.getMessage()), corr);
         } catch (Exception e) {
             LOG.error("start of {} failed", id, e);
-            detachQuietly(network, id);
+            networks.release(c);
             record(new Command.RecordStartFailure(id, StartFailedException.Kind.SETUP.exitCode,
                     "failed to create task for container: " + e.getMessage()), corr);
         }
@@ -204,19 +203,13 @@ public final class ContainerRuntime {
 
     private void release(String id) throws Exception {
         drivers.isolation().release(id);
-        Container c = state.container(id).orElse(null);
-        if (c != null) {
-            drivers.network(c.hostConfig().path("NetworkMode").asText("")).ifPresent(n -> detachQuietly(n, id));
-        }
+        state.container(id).ifPresent(networks::release);
     }
 
     /** Removes everything a container holds on the host. Idempotent. */
     public void removeFiles(String id) throws Exception {
         drivers.isolation().release(id);
-        Container c = state.container(id).orElse(null);
-        if (c != null) {
-            drivers.network(c.hostConfig().path("NetworkMode").asText("")).ifPresent(n -> detachQuietly(n, id));
-        }
+        state.container(id).ifPresent(networks::release);
         drivers.storage().removeContainerLayers(id);
         Files2.deleteTree(paths.container(id));
     }
@@ -243,17 +236,6 @@ public final class ContainerRuntime {
         }
     }
 
-    private static void detachQuietly(NetworkDriver network, String id) {
-        if (network == null) {
-            return;
-        }
-        try {
-            network.detach(id);
-        } catch (Exception e) {
-            LOG.warn("network detach of {} failed: {}", id, e.getMessage());
-        }
-    }
-
     /** Sends an outcome and waits until it is recorded, so later work for the same container sees it. */
     private void record(Command command, String corr) throws Exception {
         try {
@@ -272,8 +254,13 @@ public final class ContainerRuntime {
         work.submit(id, what, task);
     }
 
+    public NetworkRuntime networks() {
+        return networks;
+    }
+
     public void shutdown() {
         work.shutdown();
+        networks.close();
     }
 
 }

@@ -70,6 +70,7 @@ public final class Reconciler {
             }
         }
         sweepOrphans();
+        runtime.networks().reconcile();
         runtime.removeUnusedLayers();
     }
 

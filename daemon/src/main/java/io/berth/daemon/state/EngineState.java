@@ -31,6 +31,14 @@ public final class EngineState {
     private final Map<String, LayerBlob> layerBlobs = new ConcurrentHashMap<>();
     /** The last measured size of each container's read-write layer (absent: never measured, about 0). */
     private final Map<String, Long> containerSizes = new ConcurrentHashMap<>();
+    private final Map<String, Network> networks = new ConcurrentHashMap<>();
+    private final Map<String, String> networkNames = new ConcurrentHashMap<>();
+    /** Each container's networks, in the order it joined them. */
+    private final Map<String, List<NetworkMembership>> memberships = new ConcurrentHashMap<>();
+    /** Each running container's endpoints, in the order they were allocated. */
+    private final Map<String, List<Endpoint>> endpoints = new ConcurrentHashMap<>();
+    /** The host port last handed out for a port published without one (-P, -p 80). */
+    private volatile int lastEphemeralPort;
 
     /** Applies one event. Events that do not fit the state (e.g. for a removed container) change nothing. */
     public void apply(Event event) {
@@ -56,6 +64,8 @@ public final class EngineState {
             containerSizes.put(e.id(), e.sizeRw());
         } else if (event instanceof ContainerRemoved e) {
             containerSizes.remove(e.id());
+            memberships.remove(e.id());
+            endpoints.remove(e.id());
             Container gone = containers.remove(e.id());
             if (gone != null) {
                 containerNames.remove(gone.name(), gone.id());
@@ -92,8 +102,44 @@ public final class EngineState {
             if (gone != null) {
                 gone.tags().forEach(t -> references.remove(t, e.id()));
             }
+        } else if (event instanceof NetworkCreated e) {
+            networks.put(e.id(), new Network(e.id(), e.name(), e.driver(), e.subnet(), e.gateway(), e.ipRange(),
+                    e.internal(), e.attachable(), e.labels(), e.options(), e.createdNanos(), ""));
+            networkNames.put(e.name(), e.id());
+        } else if (event instanceof NetworkRemoved e) {
+            Network gone = networks.remove(e.id());
+            if (gone != null) {
+                networkNames.remove(gone.name(), gone.id());
+            }
+        } else if (event instanceof ContainerConnected e) {
+            memberships.merge(e.containerId(), List.of(new NetworkMembership(e.containerId(), e.networkId(),
+                    e.aliases(), e.ipv4Address(), e.links())), EngineState::concat);
+        } else if (event instanceof ContainerDisconnected e) {
+            memberships.computeIfPresent(e.containerId(), (k, list) -> without(list, m -> m.networkId().equals(e.networkId())));
+        } else if (event instanceof EndpointAllocated e) {
+            endpoints.merge(e.containerId(), List.of(new Endpoint(e.containerId(), e.networkId(), e.interfaceName(),
+                    e.address(), e.macAddress(), e.defaultRoute(), e.ports())), EngineState::concat);
+            networks.computeIfPresent(e.networkId(), (k, n) -> n.withLastAllocated(e.address()));
+            e.ports().stream().mapToInt(io.berth.daemon.events.PublishedPort::hostPort)
+                    .filter(p -> p >= EPHEMERAL_LOW).max().ifPresent(p -> lastEphemeralPort = p);
+        } else if (event instanceof EndpointReleased e) {
+            endpoints.computeIfPresent(e.containerId(), (k, list) -> without(list, x -> x.networkId().equals(e.networkId())));
         }
         // CallRejected changes no state: it is there for the audit trail
+    }
+
+    /** The lowest port {@code -P} hands out (Docker's default ephemeral range starts there too). */
+    public static final int EPHEMERAL_LOW = 32768;
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
+
+    private static <T> List<T> without(List<T> list, java.util.function.Predicate<T> gone) {
+        List<T> kept = list.stream().filter(gone.negate()).toList();
+        return kept.isEmpty() ? null : kept;
     }
 
     private void update(String id, java.util.function.UnaryOperator<Container> change) {
@@ -255,6 +301,77 @@ public final class EngineState {
             }
         }
         return unused;
+    }
+
+    // ---- networks ---------------------------------------------------------------------------------
+
+    public Collection<Network> networks() {
+        return networks.values();
+    }
+
+    public Optional<Network> network(String id) {
+        return Optional.ofNullable(networks.get(id));
+    }
+
+    public Optional<Network> networkByName(String name) {
+        String id = networkNames.get(name);
+        return id == null ? Optional.empty() : network(id);
+    }
+
+    /** Finds a network as Docker does: by full id, by name, then by a unique id prefix. */
+    public Optional<Network> findNetwork(String idOrName) throws AmbiguousException {
+        if (idOrName == null || idOrName.isEmpty()) {
+            return Optional.empty();
+        }
+        Network byId = networks.get(idOrName);
+        if (byId != null) {
+            return Optional.of(byId);
+        }
+        Optional<Network> byName = networkByName(idOrName);
+        if (byName.isPresent()) {
+            return byName;
+        }
+        List<Network> matches = networks.values().stream().filter(n -> n.id().startsWith(idOrName)).toList();
+        if (matches.size() > 1) {
+            throw new AmbiguousException("network " + idOrName + " is ambiguous (" + matches.size() + " matches found based on ID prefix)");
+        }
+        return matches.stream().findFirst();
+    }
+
+    /** The networks a container is on, in the order it joined them. */
+    public List<NetworkMembership> memberships(String containerId) {
+        return memberships.getOrDefault(containerId, List.of());
+    }
+
+    public Optional<NetworkMembership> membership(String containerId, String networkId) {
+        return memberships(containerId).stream().filter(m -> m.networkId().equals(networkId)).findFirst();
+    }
+
+    /** Containers on network {@code networkId}, running or not. */
+    public List<NetworkMembership> members(String networkId) {
+        List<NetworkMembership> found = new ArrayList<>();
+        memberships.values().forEach(list -> list.stream().filter(m -> m.networkId().equals(networkId)).forEach(found::add));
+        return found;
+    }
+
+    /** The container's live endpoints, in allocation order. */
+    public List<Endpoint> endpoints(String containerId) {
+        return endpoints.getOrDefault(containerId, List.of());
+    }
+
+    public Optional<Endpoint> endpoint(String containerId, String networkId) {
+        return endpoints(containerId).stream().filter(e -> e.networkId().equals(networkId)).findFirst();
+    }
+
+    /** Every live endpoint. */
+    public List<Endpoint> allEndpoints() {
+        List<Endpoint> all = new ArrayList<>();
+        endpoints.values().forEach(all::addAll);
+        return all;
+    }
+
+    public int lastEphemeralPort() {
+        return lastEphemeralPort;
     }
 
     /** A name or prefix matched more than one entity. */

@@ -28,6 +28,11 @@ public abstract class NetworkDriverContract {
 
     protected static final String CONTAINER = "0123456789ab".repeat(5) + "cdef";
 
+    /** The option attach is given (the part of the network mode after the colon); none by default. */
+    protected String option() {
+        return "";
+    }
+
     @BeforeEach
     void init() throws Exception {
         driver = newDriver();
@@ -50,7 +55,7 @@ public abstract class NetworkDriverContract {
 
     @Test
     void attachSaysHowToGetTheNamespace() throws Exception {
-        NetworkAttachment a = driver.attach(new EndpointRequest(CONTAINER, "h1", ""));
+        NetworkAttachment a = driver.attach(new EndpointRequest(CONTAINER, "h1", option()));
         try {
             assertNotNull(a.mode());
             if (a.mode() == NetworkAttachment.Mode.JOIN) {
@@ -64,8 +69,8 @@ public abstract class NetworkDriverContract {
     @Test
     void attachIsIdempotent() throws Exception {
         try {
-            NetworkAttachment first = driver.attach(new EndpointRequest(CONTAINER, "h1", ""));
-            NetworkAttachment again = driver.attach(new EndpointRequest(CONTAINER, "h1", ""));
+            NetworkAttachment first = driver.attach(new EndpointRequest(CONTAINER, "h1", option()));
+            NetworkAttachment again = driver.attach(new EndpointRequest(CONTAINER, "h1", option()));
             assertEquals(first, again);
         } finally {
             driver.detach(CONTAINER);
@@ -75,7 +80,7 @@ public abstract class NetworkDriverContract {
     @Test
     void detachIsIdempotentAndSafeForUnknownContainers() throws Exception {
         driver.detach(CONTAINER);
-        driver.attach(new EndpointRequest(CONTAINER, "h1", ""));
+        driver.attach(new EndpointRequest(CONTAINER, "h1", option()));
         driver.detach(CONTAINER);
         driver.detach(CONTAINER);
     }

@@ -1,0 +1,95 @@
+package io.berth.daemon.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.daemon.command.Command.NetworkJoin;
+import io.berth.daemon.runtime.ContainerSpecs;
+import io.berth.daemon.state.Container;
+import io.berth.daemon.state.EngineState;
+import io.berth.daemon.state.Network;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which networks a new container joins, from its create body: its {@code HostConfig.NetworkMode}
+ * ("default" being the daemon's default network) and {@code NetworkingConfig.EndpointsConfig} (aliases,
+ * {@code --ip}), with {@code HostConfig.Links} on its first network. Checked as Docker checks them.
+ */
+final class ContainerNetworks {
+
+    private ContainerNetworks() {}
+
+    /** The network mode a container's HostConfig means: "default" and "" are the daemon's default network. */
+    static String mode(JsonNode hostConfig, String defaultNetwork) {
+        String mode = hostConfig.path("NetworkMode").asText("");
+        return mode.isEmpty() || mode.equals("default") ? defaultNetwork : mode;
+    }
+
+    static List<NetworkJoin> joins(EngineState state, String defaultNetwork, JsonNode hostConfig, JsonNode networking) {
+        String mode = mode(hostConfig, defaultNetwork);
+        JsonNode endpoints = networking.path("EndpointsConfig");
+        List<String> links = ContainerSpecs.strings(hostConfig.path("Links"));
+        for (String link : links) {
+            String target = link.split(":", 2)[0];
+            if (find(state, target) == null) {
+                throw ApiException.notFound("could not get container for " + target + ": No such container: " + target);
+            }
+        }
+        if (mode.startsWith("container:")) {
+            String target = mode.substring("container:".length());
+            if (find(state, target) == null) {
+                throw ApiException.notFound("No such container: " + target);
+            }
+            if (!hostConfig.path("PortBindings").isEmpty() || hostConfig.path("PublishAllServers").asBoolean(false)) {
+                throw ApiException.invalid("conflicting options: port publishing and the container type network mode");
+            }
+            if (!links.isEmpty()) {
+                throw ApiException.invalid("conflicting options: container type network can't be used with links."
+                        + " This would result in undefined behavior");
+            }
+            return List.of();
+        }
+        Network primary = network(state, mode);
+        List<NetworkJoin> joins = new ArrayList<>();
+        joins.add(join(mode, endpoints.path(mode).isMissingNode() ? endpoints.path(primary.name()) : endpoints.path(mode),
+                links));
+        for (Iterator<Map.Entry<String, JsonNode>> it = endpoints.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            Network n = network(state, e.getKey());
+            if (n.id().equals(primary.id())) {
+                continue;
+            }
+            if (primary.name().equals("host") || primary.name().equals("none") || n.name().equals("host")
+                    || n.name().equals("none")) {
+                throw ApiException.invalid("Container cannot be connected to network endpoints: " + mode + ", "
+                        + e.getKey());
+            }
+            joins.add(join(e.getKey(), e.getValue(), List.of()));
+        }
+        return joins;
+    }
+
+    private static NetworkJoin join(String network, JsonNode endpoint, List<String> links) {
+        List<String> allLinks = new ArrayList<>(links);
+        allLinks.addAll(ContainerSpecs.strings(endpoint.path("Links")));
+        return new NetworkJoin(network, ContainerSpecs.strings(endpoint.path("Aliases")),
+                endpoint.path("IPAMConfig").path("IPv4Address").asText(""), allLinks);
+    }
+
+    private static Network network(EngineState state, String idOrName) {
+        try {
+            return state.findNetwork(idOrName).orElseThrow(() -> ApiException.notFound("network " + idOrName + " not found"));
+        } catch (EngineState.AmbiguousException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+    }
+
+    private static Container find(EngineState state, String idOrName) {
+        try {
+            return state.findContainer(idOrName).orElse(null);
+        } catch (EngineState.AmbiguousException e) {
+            throw ApiException.invalid(e.getMessage());
+        }
+    }
+}
