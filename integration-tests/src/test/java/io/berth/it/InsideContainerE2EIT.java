@@ -71,9 +71,12 @@ class InsideContainerE2EIT extends E2E {
 
     @ParameterizedTest
     @ValueSource(strings = {"docker", "berth"})
-    void onlyLoopbackByDefaultAndTheHostsInterfacesWithNetworkHost(String c) throws Exception {
+    void loopbackAndEth0ByDefaultOnlyLoopbackWithNoneAndTheHostsInterfacesWithNetworkHost(String c) throws Exception {
         String links = d.client(c, "run", "--rm", "busybox", "ip", "link").ok().out();
         List<String> ifaces = links.lines().filter(l -> l.matches("\\d+: .*")).map(l -> l.split(": ")[1].split("@")[0]).toList();
+        assertEquals(List.of("lo", "eth0"), ifaces, "the default bridge network: " + links);
+        links = d.client(c, "run", "--rm", "--network", "none", "busybox", "ip", "link").ok().out();
+        ifaces = links.lines().filter(l -> l.matches("\\d+: .*")).map(l -> l.split(": ")[1].split("@")[0]).toList();
         assertEquals(List.of("lo"), ifaces, links);
 
         Set<String> host;

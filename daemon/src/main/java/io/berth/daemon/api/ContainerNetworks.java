@@ -50,13 +50,23 @@ final class ContainerNetworks {
             }
             return List.of();
         }
-        Network primary = network(state, mode);
+        Network primary = find(state, mode, true);
+        if (primary == null) {
+            // as with Docker, the container is created and its start fails: "network x not found"
+            return List.of();
+        }
         List<NetworkJoin> joins = new ArrayList<>();
-        joins.add(join(mode, endpoints.path(mode).isMissingNode() ? endpoints.path(primary.name()) : endpoints.path(mode),
-                links));
+        JsonNode primaryEndpoint = endpoints.path(mode);
+        if (primaryEndpoint.isMissingNode()) {
+            primaryEndpoint = endpoints.path(primary.name());
+        }
+        if (primaryEndpoint.isMissingNode()) {
+            primaryEndpoint = endpoints.path("default"); // the docker CLI's key for NetworkMode "default"
+        }
+        joins.add(join(mode, primaryEndpoint, links));
         for (Iterator<Map.Entry<String, JsonNode>> it = endpoints.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            Network n = network(state, e.getKey());
+            Network n = find(state, e.getKey().equals("default") ? defaultNetwork : e.getKey(), false);
             if (n.id().equals(primary.id())) {
                 continue;
             }
@@ -77,9 +87,14 @@ final class ContainerNetworks {
                 endpoint.path("IPAMConfig").path("IPv4Address").asText(""), allLinks);
     }
 
-    private static Network network(EngineState state, String idOrName) {
+    /** The network, or (when {@code orNull}) null if there is none by that name; otherwise a 404. */
+    private static Network find(EngineState state, String idOrName, boolean orNull) {
         try {
-            return state.findNetwork(idOrName).orElseThrow(() -> ApiException.notFound("network " + idOrName + " not found"));
+            Network n = state.findNetwork(idOrName).orElse(null);
+            if (n == null && !orNull) {
+                throw ApiException.notFound("network " + idOrName + " not found");
+            }
+            return n;
         } catch (EngineState.AmbiguousException e) {
             throw ApiException.invalid(e.getMessage());
         }

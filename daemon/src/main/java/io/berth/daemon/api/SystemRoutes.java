@@ -40,10 +40,7 @@ public final class SystemRoutes {
                 new String[] {"POST", "/containers/{id}/update"},
                 new String[] {"GET", "/volumes"}, new String[] {"POST", "/volumes/create"},
                 new String[] {"GET", "/volumes/{name}"}, new String[] {"DELETE", "/volumes/{name}"},
-                new String[] {"POST", "/volumes/prune"}, new String[] {"GET", "/networks"},
-                new String[] {"POST", "/networks/create"}, new String[] {"GET", "/networks/{id}"},
-                new String[] {"DELETE", "/networks/{id}"}, new String[] {"POST", "/networks/{id}/connect"},
-                new String[] {"POST", "/networks/{id}/disconnect"}, new String[] {"POST", "/networks/prune"},
+                new String[] {"POST", "/volumes/prune"},
                 new String[] {"GET", "/plugins"}, new String[] {"GET", "/swarm"}, new String[] {"GET", "/nodes"},
                 new String[] {"GET", "/services"}, new String[] {"GET", "/tasks"}, new String[] {"GET", "/secrets"},
                 new String[] {"GET", "/configs"})) {

@@ -38,7 +38,9 @@ public final class Decider {
             if ("removing".equals(ct.status())) {
                 throw conflict("cannot start a container that is being removed");
             }
-            return Decision.of(new ContainerStartRequested(ct.id()));
+            List<Event> events = new ArrayList<>(NetworkDecider.endpoints(state, ct));
+            events.add(new ContainerStartRequested(ct.id()));
+            return new Decision(events, null);
         } else if (command instanceof RecordStart c) {
             if (!state.container(c.id()).map(Container::startPending).orElse(false)) {
                 return Decision.none();

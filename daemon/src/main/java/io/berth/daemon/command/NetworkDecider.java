@@ -254,7 +254,14 @@ final class NetworkDecider {
         if (found.isEmpty() || !(found.get().running() || found.get().startPending())) {
             return Decision.none();
         }
-        Container ct = found.get();
+        return new Decision(endpoints(state, found.get()), null);
+    }
+
+    /**
+     * The endpoints a container gets on each of its networks that has addresses and no endpoint of it
+     * yet: decided with its start (so a start costs no second trip through the journal) or a connect.
+     */
+    static List<Event> endpoints(EngineState state, Container ct) {
         List<Event> events = new ArrayList<>();
         List<Endpoint> held = new ArrayList<>(state.endpoints(ct.id()));
         List<PublishedPort> takenPorts = new ArrayList<>();
@@ -290,7 +297,7 @@ final class NetworkDecider {
             events.add(new EndpointAllocated(e.containerId(), e.networkId(), e.interfaceName(), e.address(),
                     e.macAddress(), e.defaultRoute(), e.ports()));
         }
-        return new Decision(events, null);
+        return events;
     }
 
     private static String interfaceName(List<Endpoint> held) {

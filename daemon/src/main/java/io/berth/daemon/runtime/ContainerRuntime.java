@@ -116,6 +116,9 @@ public final class ContainerRuntime {
             startedPid.set(process.pid());
             CrashPoints.hit("runtime.mid-start", "ContainerStartRequested");
             record(new Command.RecordStart(id, process), corr);
+        } catch (NetworkRuntime.SetupException e) {
+            networks.release(c);
+            record(new Command.RecordStartFailure(id, StartFailedException.Kind.SETUP.exitCode, e.getMessage()), corr);
         } catch (StartFailedException e) {
             networks.release(c);
             record(new Command.RecordStartFailure(id, e.kind().exitCode,

@@ -63,6 +63,8 @@ public final class NetworkRuntime {
     private final EmbeddedDns dns;
     /** Endpoints wired on the host ("containerId/networkId"), so a connect can wait for its interface. */
     private final Set<String> wired = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Containers the embedded DNS server serves. */
+    private final Set<String> dnsServed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The last connect failure of each container, for the API's answer. */
     private final Map<String, String> lastErrors = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -103,13 +105,20 @@ public final class NetworkRuntime {
         }
         long t0 = System.nanoTime();
         try {
-            allocate(c.id());
+            if (state.memberships(c.id()).stream().anyMatch(m -> state.endpoint(c.id(), m.networkId()).isEmpty()
+                    && state.network(m.networkId()).map(Network::hasEndpoints).orElse(false))) {
+                allocate(c.id()); // released after the start was decided (a restart right after an exit)
+            }
+            long t1 = System.nanoTime();
             NetNs.create(sandbox(c.id()));
+            long t2 = System.nanoTime();
             for (Endpoint e : state.endpoints(c.id())) {
                 wire(c, e);
             }
+            long t3 = System.nanoTime();
             writeHostFiles(c);
-            LOG.debug("network setup of {} took {} µs", c.id(), (System.nanoTime() - t0) / 1000);
+            LOG.debug("network setup of {} took {} µs (allocate {}, netns {}, endpoints {})", c.id(), (System.nanoTime() - t0) / 1000,
+                    (t1 - t0) / 1000, (t2 - t1) / 1000, (t3 - t2) / 1000);
             return NetworkAttachment.join(sandbox(c.id()).toString());
         } catch (Exception e) {
             release(c);
@@ -128,10 +137,13 @@ public final class NetworkRuntime {
             return;
         }
         dns.stop(c.id());
+        dnsServed.remove(c.id());
+        // the namespace first: with the process gone it ends, and the kernel removes its veth pairs in
+        // the background; deleting a veth ourselves waits for the device to unregister (~25 ms)
+        quietly("delete the network namespace of " + c.id(), () -> NetNs.delete(sandbox(c.id())));
         for (Endpoint e : state.endpoints(c.id())) {
             unwire(e);
         }
-        quietly("delete the network namespace of " + c.id(), () -> NetNs.delete(sandbox(c.id())));
     }
 
     /**
@@ -191,7 +203,14 @@ public final class NetworkRuntime {
             Journal.send(vertx, new Command.AllocateEndpoints(containerId), Actor.DAEMON, null)
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
-            throw new StartFailedException(StartFailedException.Kind.SETUP, e.getCause().getMessage());
+            throw new SetupException(e.getCause().getMessage());
+        }
+    }
+
+    /** A container's network cannot be set up; the message is the whole answer, as Docker words it. */
+    public static final class SetupException extends Exception {
+        SetupException(String message) {
+            super(message);
         }
     }
 
@@ -202,8 +221,8 @@ public final class NetworkRuntime {
         try {
             driver.join(spec(n), spec(e), sandbox(c.id()));
         } catch (io.berth.plugin.network.PortInUseException x) {
-            throw new StartFailedException(StartFailedException.Kind.SETUP, "driver failed programming external"
-                    + " connectivity on endpoint " + c.name() + " (" + c.id() + "): " + x.getMessage());
+            throw new SetupException("driver failed programming external connectivity on endpoint " + c.name()
+                    + " (" + c.id() + "): " + x.getMessage());
         }
         if (!n.predefined()) {
             serveDns(c.id());
@@ -219,13 +238,18 @@ public final class NetworkRuntime {
     }
 
     private void serveDns(String containerId) throws IOException {
-        if (dns.serving(containerId)) {
+        if (!dnsServed.add(containerId)) {
             return;
         }
         InetSocketAddress at = new InetSocketAddress(HostFiles.EMBEDDED_DNS, 53);
-        DatagramChannel udp = NetNs.call(sandbox(containerId), () -> DatagramChannel.open().bind(at));
-        ServerSocketChannel tcp = NetNs.call(sandbox(containerId), () -> ServerSocketChannel.open().bind(at));
-        dns.serve(containerId, udp, tcp);
+        try {
+            DatagramChannel udp = NetNs.call(sandbox(containerId), () -> DatagramChannel.open().bind(at));
+            ServerSocketChannel tcp = NetNs.call(sandbox(containerId), () -> ServerSocketChannel.open().bind(at));
+            dns.serve(containerId, udp, tcp);
+        } catch (IOException | RuntimeException e) {
+            dnsServed.remove(containerId);
+            throw e;
+        }
     }
 
     /** {@code container:<x>}: the process joins x's network namespace; x must run. */
@@ -234,19 +258,19 @@ public final class NetworkRuntime {
         try {
             other = state.findContainer(target).orElse(null);
         } catch (EngineState.AmbiguousException e) {
-            throw new StartFailedException(StartFailedException.Kind.SETUP, e.getMessage());
+            throw new SetupException(e.getMessage());
         }
         if (other == null) {
-            throw new StartFailedException(StartFailedException.Kind.SETUP, "No such container: " + target);
+            throw new SetupException("No such container: " + target);
         }
         if (!other.running() || other.pid() <= 0) {
-            throw new StartFailedException(StartFailedException.Kind.SETUP, "cannot join network namespace of a non"
+            throw new SetupException("cannot join network namespace of a non"
                     + " running container: container " + other.id() + " is " + other.status());
         }
         String ns = Files.exists(sandbox(other.id())) ? sandbox(other.id()).toString() : "/proc/" + other.pid() + "/ns/net";
         NetworkDriver driver = drivers.networks().get("container");
         if (driver == null) {
-            throw new StartFailedException(StartFailedException.Kind.SETUP, "the container network driver is not loaded");
+            throw new SetupException("the container network driver is not loaded");
         }
         return driver.attach(new EndpointRequest(c.id(), ContainerSpecs.hostname(c), ns));
     }
@@ -364,12 +388,12 @@ public final class NetworkRuntime {
 
     // ---- specs ------------------------------------------------------------------------------------
 
-    private Network findNetwork(String idOrName) throws StartFailedException {
+    private Network findNetwork(String idOrName) throws SetupException {
         try {
             return state.findNetwork(idOrName).orElseThrow(() ->
-                    new StartFailedException(StartFailedException.Kind.SETUP, "network " + idOrName + " not found"));
+                    new SetupException("network " + idOrName + " not found"));
         } catch (EngineState.AmbiguousException e) {
-            throw new StartFailedException(StartFailedException.Kind.SETUP, e.getMessage());
+            throw new SetupException(e.getMessage());
         }
     }
 

@@ -56,8 +56,9 @@ final class FirewallRules {
         List<Published> published = published(networks, endpoints);
         List<String> nat = new ArrayList<>(dnatRules(owned.dnat(), published));
         nat.addAll(postRules(owned.post(), networks, published));
-        return table(FILTER, owned, installed, forwardRules(owned.forward(), networks, published))
-                + table(NAT, owned, installed, nat);
+        // two host ports published to one container port make the same accept and hairpin rules: once each
+        return table(FILTER, owned, installed, forwardRules(owned.forward(), networks, published).stream().distinct().toList())
+                + table(NAT, owned, installed, nat.stream().distinct().toList());
     }
 
     /** Deletes the jumps and the owned chains that {@code installed} shows; empty when there are none. */
