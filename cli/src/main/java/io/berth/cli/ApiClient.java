@@ -130,19 +130,34 @@ public final class ApiClient {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    /** --filter k=v flags as the API's filters document: {"k": {"v": true}}. */
+    /**
+     * --filter k=v flags as the API's filters document: {"k": {"v": true}}, names lowercased and both
+     * sides trimmed, sorted as Go marshals the maps (the docker CLI's FilterOpt).
+     */
     public static com.fasterxml.jackson.databind.node.ObjectNode filters(java.util.List<String> flags) throws Flags.UsageException {
-        var node = JSON.createObjectNode();
+        java.util.Map<String, java.util.SortedSet<String>> sorted = new java.util.TreeMap<>();
         for (String filter : flags) {
+            if (filter.isEmpty()) {
+                continue;
+            }
             int eq = filter.indexOf('=');
             if (eq < 0) {
                 throw new Flags.UsageException("bad format of filter (expected name=value)");
             }
-            String key = filter.substring(0, eq);
-            var values = node.has(key) ? (com.fasterxml.jackson.databind.node.ObjectNode) node.get(key) : node.putObject(key);
-            values.put(filter.substring(eq + 1), true);
+            sorted.computeIfAbsent(filter.substring(0, eq).strip().toLowerCase(Locale.ROOT), k -> new java.util.TreeSet<>())
+                    .add(filter.substring(eq + 1).strip());
         }
+        var node = JSON.createObjectNode();
+        sorted.forEach((key, values) -> {
+            var set = node.putObject(key);
+            values.forEach(v -> set.put(v, true));
+        });
         return node;
+    }
+
+    /** A name (container, network, ...) as it stands in a request's path. */
+    public static String encode(String name) {
+        return URLEncoder.encode(name, StandardCharsets.UTF_8);
     }
 
     /** "?k=v&...": the parameters in their map's order; a null value is left out. */

@@ -147,14 +147,14 @@ final class BuildCommand {
             try {
                 ImageReference.validate(tag);
             } catch (IllegalArgumentException e) {
-                throw invalid(tag, "-t, --tag", e.getMessage());
+                throw FlagValues.invalid(tag, "-t, --tag", e.getMessage());
             }
             tags.add(tag);
         }
         put(q, "t", tags);
         List<String> hosts = new ArrayList<>();
         for (String host : f.all("add-host")) {
-            hosts.add(extraHost(host));
+            hosts.add(FlagValues.extraHost(host));
         }
         put(q, "extrahosts", hosts);
         flag(q, "q", f.bool("quiet"), "1");
@@ -172,7 +172,7 @@ final class BuildCommand {
         flag(q, "target", !target.isEmpty(), target);
         ObjectNode buildArgs = buildArgs(f.all("build-arg"), env);
         flag(q, "buildargs", !buildArgs.isEmpty(), buildArgs.toString());
-        ObjectNode labels = labels(f.all("label"));
+        ObjectNode labels = FlagValues.labels(f.all("label"), "--label");
         flag(q, "labels", !labels.isEmpty(), labels.toString());
         ArrayNode cacheFrom = JSON.createArrayNode();
         for (String images : f.all("cache-from")) {
@@ -197,56 +197,13 @@ final class BuildCommand {
             int eq = arg.indexOf('=');
             String key = eq < 0 ? arg : arg.substring(0, eq);
             if (key.isEmpty()) {
-                throw invalid(arg, "--build-arg", "invalid environment variable: " + arg);
+                throw FlagValues.invalid(arg, "--build-arg", "invalid environment variable: " + arg);
             }
             args.put(key, eq >= 0 ? arg.substring(eq + 1) : env.apply(key));
         }
         ObjectNode json = JSON.createObjectNode();
         args.forEach(json::put);
         return json;
-    }
-
-    /** {@code --label k=v} as {"k": "v"} ("k" alone: an empty value), sorted by name. */
-    private static ObjectNode labels(List<String> flags) throws Flags.UsageException {
-        Map<String, String> labels = new TreeMap<>();
-        for (String label : flags) {
-            int eq = label.indexOf('=');
-            String key = (eq < 0 ? label : label.substring(0, eq)).replaceFirst("^[ \\t\\n\\u000b\\f\\r]+", "");
-            if (key.isEmpty()) {
-                throw invalid(label, "--label", "invalid label '" + label + "': empty name");
-            }
-            if (key.matches(".*[ \\t\\n\\u000b\\f\\r].*")) {
-                throw invalid(label, "--label", "label '" + key + "' contains whitespaces");
-            }
-            labels.put(eq < 0 ? label : label.substring(0, eq), eq < 0 ? "" : label.substring(eq + 1));
-        }
-        ObjectNode json = JSON.createObjectNode();
-        labels.forEach(json::put);
-        return json;
-    }
-
-    /** {@code --add-host host:ip} or {@code host=ip} (ip maybe in brackets) as the daemon takes it: "host:ip". */
-    static String extraHost(String value) throws Flags.UsageException {
-        int sep = value.indexOf('=');
-        if (sep < 0) {
-            sep = value.indexOf(':');
-        }
-        String host = sep < 0 ? "" : value.substring(0, sep);
-        if (host.isEmpty() || host.contains(":")) {
-            throw invalid(value, "--add-host", "bad format for add-host: \"" + value + "\"");
-        }
-        String ip = value.substring(sep + 1);
-        if (!ip.equals("host-gateway")) {
-            if (ip.length() > 2 && ip.startsWith("[") && ip.endsWith("]")) {
-                ip = ip.substring(1, ip.length() - 1);
-            }
-            boolean ipv4 = ip.matches("((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)");
-            boolean ipv6 = ip.contains(":") && ip.matches("[0-9a-fA-F:.]+");
-            if (!ipv4 && !ipv6) {
-                throw invalid(value, "--add-host", "invalid IP address in add-host: \"" + ip + "\"");
-            }
-        }
-        return host + ":" + ip;
     }
 
     private static long bytes(Flags f, String name, String display) throws Flags.UsageException {
@@ -257,12 +214,8 @@ final class BuildCommand {
         try {
             return Human.parseBytes(value);
         } catch (IllegalArgumentException e) {
-            throw invalid(value, display, e.getMessage());
+            throw FlagValues.invalid(value, display, e.getMessage());
         }
-    }
-
-    private static Flags.UsageException invalid(String value, String flag, String why) {
-        return new Flags.UsageException("invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why);
     }
 
     private static void put(Map<String, List<String>> q, String name, List<String> values) {

@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,10 +32,6 @@ final class ContainerCommands {
         this.err = err;
     }
 
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
-    }
-
     // ---- create / run -----------------------------------------------------------------------------
 
     static Flags createFlags() {
@@ -50,16 +44,55 @@ final class ContainerCommands {
                 .option("-u", "--user").option("-w", "--workdir").option("--entrypoint").option("-l", "--label")
                 .option("--net", "--network").option("--cap-add").option("--cap-drop").option("--security-opt")
                 .option("--log-opt").option("--log-driver").option("--stop-timeout").option("--stop-signal")
-                .option("--add-host").option("--dns").option("--dns-search").option("--dns-option")
+                .option("--add-host").option("--dns").option("--dns-search").option("--dns-opt", "--dns-option")
+                .option("-p", "--publish").option("--expose").option("--ip").option("--ip6").option("--link")
+                .option("--net-alias", "--network-alias").option("--link-local-ip").option("--mac-address")
                 .option("-a", "--attach").option("--restart").option("--platform").option("--pull");
     }
 
+    /**
+     * A run/create configuration the docker CLI refuses once the flags are read (a bad -p, conflicting
+     * network options, ...); reported as {@code berth: WHY} with a pointer to --help, exit status 125.
+     */
+    static final class InvalidConfig extends Exception {
+        InvalidConfig(String message) {
+            super(message);
+        }
+    }
+
     /** The create request body, as the docker CLI builds it from the same flags. */
-    static ObjectNode createBody(Flags f) throws IOException, Flags.UsageException {
+    static ObjectNode createBody(Flags f) throws IOException, Flags.UsageException, InvalidConfig {
         List<String> pos = f.positional();
         if (pos.isEmpty()) {
             throw new Flags.UsageException("requires at least 1 argument");
         }
+        // the values docker's flag types check (and rewrite) as they are read
+        List<String> dns = new ArrayList<>();
+        for (String d : f.all("dns")) {
+            dns.add(FlagValues.ipAddress(d, "--dns"));
+        }
+        List<String> dnsSearch = new ArrayList<>();
+        for (String d : f.all("dns-search")) {
+            dnsSearch.add(FlagValues.dnsSearch(d));
+        }
+        List<String> extraHosts = new ArrayList<>();
+        for (String h : f.all("add-host")) {
+            extraHosts.add(FlagValues.extraHost(h));
+        }
+        for (String link : f.all("link")) {
+            FlagValues.link(link);
+        }
+        List<ContainerNetworking.Attachment> networks = new ArrayList<>();
+        for (String n : f.all("network")) {
+            networks.add(ContainerNetworking.parse(n));
+        }
+        // what docker checks once it has them all
+        String mac = f.get("mac-address", "");
+        if (!mac.isEmpty() && !FlagValues.isMacAddress(mac)) {
+            throw new InvalidConfig(mac + " is not a valid mac address");
+        }
+        PortSpecs ports = PortSpecs.parse(f.all("publish"), f.all("expose"));
+
         ObjectNode body = JSON.createObjectNode();
         boolean detach = f.bool("detach");
         boolean interactive = f.bool("interactive");
@@ -69,6 +102,9 @@ final class ContainerCommands {
         body.put("AttachStdin", !detach && interactive);
         body.put("AttachStdout", !detach);
         body.put("AttachStderr", !detach);
+        if (ports.exposedPorts() != null) {
+            body.set("ExposedPorts", ports.exposedPorts());
+        }
         body.put("Tty", f.bool("tty"));
         body.put("OpenStdin", interactive);
         body.put("StdinOnce", !detach && interactive);
@@ -112,7 +148,8 @@ final class ContainerCommands {
             body.put("StopTimeout", Integer.parseInt(f.get("stop-timeout")));
         }
         ObjectNode host = body.putObject("HostConfig");
-        host.put("NetworkMode", f.get("network", "default"));
+        host.put("NetworkMode", ContainerNetworking.networkMode(networks));
+        host.set("PortBindings", ports.portBindings());
         host.put("AutoRemove", f.bool("rm"));
         host.put("Privileged", f.bool("privileged"));
         host.put("ReadonlyRootfs", f.bool("read-only"));
@@ -133,14 +170,12 @@ final class ContainerCommands {
         f.all("cap-drop").forEach(capDrop::add);
         ArrayNode secOpt = host.putArray("SecurityOpt");
         f.all("security-opt").forEach(secOpt::add);
-        ArrayNode extraHosts = host.putArray("ExtraHosts");
-        f.all("add-host").forEach(extraHosts::add);
-        ArrayNode dns = host.putArray("Dns");
-        f.all("dns").forEach(dns::add);
-        ArrayNode dnsSearch = host.putArray("DnsSearch");
-        f.all("dns-search").forEach(dnsSearch::add);
-        ArrayNode dnsOptions = host.putArray("DnsOptions");
-        f.all("dns-option").forEach(dnsOptions::add);
+        host.set("Dns", ContainerNetworking.strings(dns));
+        host.set("DnsOptions", ContainerNetworking.strings(f.all("dns-option")));
+        host.set("DnsSearch", ContainerNetworking.strings(dnsSearch));
+        host.set("ExtraHosts", extraHosts.isEmpty() ? JSON.nullNode() : ContainerNetworking.strings(extraHosts));
+        host.set("Links", f.all("link").isEmpty() ? JSON.nullNode() : ContainerNetworking.strings(f.all("link")));
+        host.put("PublishAllPorts", f.bool("publish-all"));
         ObjectNode log = host.putObject("LogConfig");
         log.put("Type", f.get("log-driver", ""));
         ObjectNode logOpts = log.putObject("Config");
@@ -157,6 +192,7 @@ final class ContainerCommands {
         int[] size = f.bool("tty") ? Streams.Terminal.size() : null;
         ArrayNode console = host.putArray("ConsoleSize");
         console.add(size == null ? 0 : size[0]).add(size == null ? 0 : size[1]);
+        body.putObject("NetworkingConfig").set("EndpointsConfig", ContainerNetworking.endpointsConfig(networks, f));
         return body;
     }
 
@@ -170,7 +206,7 @@ final class ContainerCommands {
 
     /** Creates the container; a missing image is reported as docker does. Returns the id. */
     private String create(ObjectNode body, String name, String cmdName) throws IOException {
-        String path = VERSION_PREFIX + "/containers/create" + (name == null ? "" : "?name=" + enc(name));
+        String path = VERSION_PREFIX + "/containers/create" + (name == null ? "" : "?name=" + ApiClient.encode(name));
         try (ApiClient.Response r = api.request("POST", path, JSON.writeValueAsBytes(body), "application/json")) {
             if (r.status == 404 && r.headers.getOrDefault("content-type", "").contains("json")) {
                 String message = r.errorMessage();
@@ -189,6 +225,13 @@ final class ContainerCommands {
             for (JsonNode w : created.path("Warnings")) {
                 err.println("WARNING: " + w.asText());
             }
+            for (JsonNode dns : body.path("HostConfig").path("Dns")) {
+                byte[] ip = IpAddress.parse(dns.asText());
+                if (ip != null && IpAddress.isLoopback(ip)) {
+                    err.println("WARNING: Localhost DNS (" + dns.asText() + ") may fail in containers.");
+                    break;
+                }
+            }
             return created.path("Id").asText();
         }
     }
@@ -206,15 +249,24 @@ final class ContainerCommands {
         return ref;
     }
 
+    /** createBody, or docker's report of a configuration it refuses: "berth: WHY", a pointer to --help, 125. */
+    private static ObjectNode createBody(Flags f, String command) throws Exception {
+        try {
+            return createBody(f);
+        } catch (InvalidConfig e) {
+            throw new Main.StatusError(125, "berth: " + e.getMessage() + "\n\nRun 'berth " + command + " --help' for more information");
+        }
+    }
+
     int create(Flags f) throws Exception {
-        ObjectNode body = createBody(f);
+        ObjectNode body = createBody(f, "create");
         String id = create(body, f.get("name"), "create");
         out.println(id);
         return 0;
     }
 
     int run(Flags f) throws Exception {
-        ObjectNode body = createBody(f);
+        ObjectNode body = createBody(f, "run");
         boolean detach = f.bool("detach");
         boolean tty = f.bool("tty");
         boolean interactive = f.bool("interactive");
@@ -346,11 +398,11 @@ final class ContainerCommands {
             throw new Flags.UsageException("requires at least 1 argument");
         }
         if (f.bool("attach") || f.bool("interactive")) {
-            JsonNode c = api.json("GET", VERSION_PREFIX + "/containers/" + enc(names.get(0)) + "/json", null);
+            JsonNode c = api.json("GET", VERSION_PREFIX + "/containers/" + ApiClient.encode(names.get(0)) + "/json", null);
             boolean stdin = f.bool("interactive") && c.path("Config").path("OpenStdin").asBoolean();
             return attachStartWait(c.path("Id").asText(), stdin, c.path("Config").path("Tty").asBoolean(), "next-exit", true);
         }
-        return each(names, n -> api.call("POST", VERSION_PREFIX + "/containers/" + enc(n) + "/start", null).close());
+        return each(names, n -> api.call("POST", VERSION_PREFIX + "/containers/" + ApiClient.encode(n) + "/start", null).close());
     }
 
     int stop(Flags f) throws Exception {
@@ -366,25 +418,25 @@ final class ContainerCommands {
         Map<String, String> q = new LinkedHashMap<>();
         q.put("t", f.get("timeout"));
         q.put("signal", f.get("signal"));
-        return each(f.positional(), n -> api.call("POST", VERSION_PREFIX + "/containers/" + enc(n) + "/" + action
+        return each(f.positional(), n -> api.call("POST", VERSION_PREFIX + "/containers/" + ApiClient.encode(n) + "/" + action
                 + ApiClient.query(q), null).close());
     }
 
     int kill(Flags f) throws Exception {
-        String q = f.has("signal") ? "?signal=" + enc(f.get("signal")) : "";
-        return each(f.positional(), n -> api.call("POST", VERSION_PREFIX + "/containers/" + enc(n) + "/kill" + q, null).close());
+        String q = f.has("signal") ? "?signal=" + ApiClient.encode(f.get("signal")) : "";
+        return each(f.positional(), n -> api.call("POST", VERSION_PREFIX + "/containers/" + ApiClient.encode(n) + "/kill" + q, null).close());
     }
 
     int rm(Flags f) throws Exception {
         String q = "?force=" + (f.bool("force") ? "1" : "0") + "&v=" + (f.bool("volumes") ? "1" : "0");
-        return each(f.positional(), n -> api.call("DELETE", VERSION_PREFIX + "/containers/" + enc(n) + q, null).close());
+        return each(f.positional(), n -> api.call("DELETE", VERSION_PREFIX + "/containers/" + ApiClient.encode(n) + q, null).close());
     }
 
     int waitFor(Flags f) throws Exception {
         int rc = 0;
         for (String n : f.positional()) {
             try {
-                JsonNode r = api.json("POST", VERSION_PREFIX + "/containers/" + enc(n) + "/wait", null);
+                JsonNode r = api.json("POST", VERSION_PREFIX + "/containers/" + ApiClient.encode(n) + "/wait", null);
                 out.println(r.path("StatusCode").asInt());
             } catch (ApiClient.ApiError e) {
                 err.println("Error response from daemon: " + e.getMessage());
@@ -398,7 +450,7 @@ final class ContainerCommands {
         if (f.positional().size() != 1) {
             throw new Flags.UsageException("requires exactly 1 argument");
         }
-        JsonNode c = api.json("GET", VERSION_PREFIX + "/containers/" + enc(f.positional().get(0)) + "/json", null);
+        JsonNode c = api.json("GET", VERSION_PREFIX + "/containers/" + ApiClient.encode(f.positional().get(0)) + "/json", null);
         if (!c.path("State").path("Running").asBoolean()) {
             throw new ApiClient.ApiError(409, "You cannot attach to a stopped container, start it first");
         }
@@ -431,7 +483,7 @@ final class ContainerCommands {
             throw new Flags.UsageException("requires exactly 1 argument");
         }
         String name = f.positional().get(0);
-        JsonNode c = api.json("GET", VERSION_PREFIX + "/containers/" + enc(name) + "/json", null);
+        JsonNode c = api.json("GET", VERSION_PREFIX + "/containers/" + ApiClient.encode(name) + "/json", null);
         Map<String, String> q = new LinkedHashMap<>();
         q.put("stdout", "1");
         q.put("stderr", "1");
@@ -450,6 +502,8 @@ final class ContainerCommands {
         return 0;
     }
 
+    private static final String PS_TABLE = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+
     int ps(Flags f) throws Exception {
         Map<String, String> q = new LinkedHashMap<>();
         boolean all = f.bool("all");
@@ -467,7 +521,7 @@ final class ContainerCommands {
         boolean noTrunc = f.bool("no-trunc");
         if (f.bool("quiet")) {
             for (JsonNode c : list) {
-                out.println(noTrunc ? c.path("Id").asText() : c.path("Id").asText().substring(0, 12));
+                out.println(noTrunc ? c.path("Id").asText() : Human.truncateId(c.path("Id").asText()));
             }
             return 0;
         }
@@ -477,7 +531,7 @@ final class ContainerCommands {
         for (JsonNode c : list) {
             Map<String, String> row = new LinkedHashMap<>();
             String id = c.path("Id").asText();
-            row.put("ID", noTrunc ? id : id.substring(0, 12));
+            row.put("ID", noTrunc ? id : Human.truncateId(id));
             row.put("Image", c.path("Image").asText());
             String command = c.path("Command").asText();
             row.put("Command", "\"" + (noTrunc ? command : Human.ellipsis(command, 20)) + "\"");
@@ -485,27 +539,62 @@ final class ContainerCommands {
             row.put("CreatedAt", Instant.ofEpochSecond(c.path("Created").asLong()).toString());
             row.put("Status", c.path("Status").asText());
             row.put("State", c.path("State").asText());
-            row.put("Ports", "");
+            row.put("Ports", PublishedPorts.column(c.path("Ports")));
             List<String> names = new ArrayList<>();
             c.path("Names").forEach(n -> names.add(n.asText().replaceFirst("^/", "")));
             row.put("Names", String.join(",", names));
             List<String> labels = new ArrayList<>();
             c.path("Labels").fields().forEachRemaining(e -> labels.add(e.getKey() + "=" + e.getValue().asText()));
             row.put("Labels", String.join(",", labels));
+            List<String> networks = new ArrayList<>();
+            c.path("NetworkSettings").path("Networks").fieldNames().forEachRemaining(networks::add);
+            row.put("Networks", String.join(",", networks));
             rows.add(row);
         }
-        if (format != null && !format.startsWith("table")) {
-            for (Map<String, String> row : rows) {
-                out.println(Templates.render(format, row));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("ID", "CONTAINER ID");
+        headers.put("Image", "IMAGE");
+        headers.put("Command", "COMMAND");
+        headers.put("RunningFor", "CREATED");
+        headers.put("CreatedAt", "CREATED AT");
+        headers.put("Status", "STATUS");
+        headers.put("State", "STATE");
+        headers.put("Ports", "PORTS");
+        headers.put("Names", "NAMES");
+        headers.put("Labels", "LABELS");
+        headers.put("Networks", "NETWORKS");
+        Templates.print(format == null || format.equals("table") ? PS_TABLE : format, headers, rows, out);
+        return 0;
+    }
+
+    /**
+     * docker port CONTAINER [PRIVATE_PORT[/PROTO]]: the container's published ports, "80/tcp -> 0.0.0.0:8080",
+     * or the host addresses of one of them (tcp unless told), from inspect's NetworkSettings.Ports.
+     */
+    int port(Flags f) throws Exception {
+        List<String> pos = f.positional();
+        if (pos.isEmpty() || pos.size() > 2) {
+            throw new Flags.UsageException("requires at least 1 and at most 2 arguments");
+        }
+        JsonNode c = api.json("GET", VERSION_PREFIX + "/containers/" + ApiClient.encode(pos.get(0)) + "/json", null);
+        JsonNode portMap = c.path("NetworkSettings").path("Ports");
+        String key = null;
+        if (pos.size() == 2) {
+            int slash = pos.get(1).indexOf('/');
+            String port = slash < 0 ? pos.get(1) : pos.get(1).substring(0, slash);
+            String proto = slash < 0 || slash == pos.get(1).length() - 1 ? "tcp" : pos.get(1).substring(slash + 1);
+            try {
+                PortSpecs.uint16(port);
+            } catch (IllegalArgumentException e) {
+                throw new Main.StatusError(1, "Error: invalid port (" + port + "): " + e.getMessage());
             }
-            return 0;
+            key = port + "/" + proto;
         }
-        Table table = new Table("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
-        for (Map<String, String> row : rows) {
-            table.row(row.get("ID"), row.get("Image"), row.get("Command"), row.get("RunningFor"), row.get("Status"),
-                    row.get("Ports"), row.get("Names"));
+        List<String> lines = PublishedPorts.portLines(portMap, key);
+        if (key != null && lines.isEmpty()) {
+            throw new Main.StatusError(1, "Error: No public port '" + pos.get(1) + "' published for " + pos.get(0));
         }
-        table.print(out);
+        lines.forEach(out::println);
         return 0;
     }
 

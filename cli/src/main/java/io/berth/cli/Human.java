@@ -82,6 +82,12 @@ public final class Human {
         }
     }
 
+    /** An id as docker shortens it (stringid.TruncateID): without an algorithm prefix, at most 12 characters. */
+    public static String truncateId(String id) {
+        String hex = id.substring(id.indexOf(':') + 1);
+        return hex.length() > 12 ? hex.substring(0, 12) : hex;
+    }
+
     /** "Up 2 minutes" style text the daemon sends is shown as is; "…" truncation as docker's. */
     public static String ellipsis(String s, int max) {
         if (s.codePointCount(0, s.length()) <= max) {

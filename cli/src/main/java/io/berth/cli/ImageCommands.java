@@ -113,7 +113,7 @@ final class ImageCommands {
     }
 
     private static String shortId(String id, boolean noTrunc) {
-        return noTrunc ? id : id.replaceFirst("^sha256:", "").substring(0, 12);
+        return noTrunc ? id : Human.truncateId(id);
     }
 
     int importImage(Flags f) throws Exception {
@@ -258,15 +258,9 @@ final class ImageCommands {
     /** docker image prune [-a] [-f] [--filter k=v]. Without -f it asks, as docker does. */
     int prune(Flags f) throws Exception {
         boolean all = f.bool("all");
-        if (!f.bool("force")) {
-            out.print(all ? "WARNING! This will remove all images without at least one container associated to them.\n"
-                    : "WARNING! This will remove all dangling images.\n");
-            out.print("Are you sure you want to continue? [y/N] ");
-            out.flush();
-            String answer = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-            if (answer == null || !answer.trim().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
-                return 0;
-            }
+        if (!f.bool("force") && !Main.confirm((all ? "WARNING! This will remove all images without at least one container associated to them.\n"
+                : "WARNING! This will remove all dangling images.\n") + "Are you sure you want to continue?", out)) {
+            return 0;
         }
         var filters = ApiClient.filters(f.all("filter"));
         filters.putObject("dangling").put(all ? "false" : "true", true);

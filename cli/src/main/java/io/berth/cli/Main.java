@@ -3,8 +3,6 @@ package io.berth.cli;
 import static io.berth.cli.ApiClient.JSON;
 import static io.berth.cli.ApiClient.VERSION_PREFIX;
 
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.PrintStream;
@@ -32,6 +30,19 @@ public final class Main {
         void run(String name) throws Exception;
     }
 
+    /**
+     * An error the docker CLI reports as it is, with its own exit status (its cli.StatusError): the
+     * message (when there is one) goes to stderr as written.
+     */
+    static final class StatusError extends Exception {
+        final int status;
+
+        StatusError(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
     private static final String USAGE = """
             Usage:  berth [OPTIONS] COMMAND
 
@@ -54,7 +65,8 @@ public final class Main {
               diff      Inspect changes to files or directories on a container's filesystem
               export    Export a container's filesystem as a tar archive
               commit    Create a new image from a container's changes
-              inspect   Return low-level information on containers or images
+              inspect   Return low-level information on containers, images or networks
+              port      List port mappings or a specific mapping for the container
               wait      Block until one or more containers stop, then print their exit codes
               attach    Attach local standard input, output, and error streams to a running container
               images    List images
@@ -69,6 +81,7 @@ public final class Main {
               history   Show the history of an image
               tag       Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
               rmi       Remove one or more images
+              network   Manage networks
               version   Show the berth version information
               info      Display system-wide information
             """;
@@ -140,11 +153,30 @@ public final class Main {
                 default -> verb;
             };
             rest = rest.subList(1, rest.size());
+        } else if (command.equals("network")) {
+            // docker network <verb>; "network ls" is the command's name in messages
+            if (rest.isEmpty() || rest.get(0).equals("--help") || rest.get(0).equals("-h")) {
+                (rest.isEmpty() ? err : out).print(NetworkCommands.USAGE);
+                return 0;
+            }
+            String verb = switch (rest.get(0)) {
+                case "list" -> "ls";
+                case "remove" -> "rm";
+                default -> rest.get(0);
+            };
+            if (!List.of("create", "ls", "inspect", "rm", "prune", "connect", "disconnect").contains(verb)) {
+                err.println("berth: unknown command: berth network " + rest.get(0) + "\n\nUsage:  berth network\n\n"
+                        + "Run 'berth network --help' for more information");
+                return 1;
+            }
+            command = "network " + verb;
+            rest = rest.subList(1, rest.size());
         }
         ApiClient api = new ApiClient(Path.of(host.substring("unix://".length())));
         ContainerCommands containers = new ContainerCommands(api, out, err);
         ImageCommands images = new ImageCommands(api, out, err);
         RegistryCommands registry = new RegistryCommands(api, out, err);
+        NetworkCommands networks = new NetworkCommands(api, out, err);
         try {
             return switch (command) {
                 case "run" -> containers.run(ContainerCommands.createFlags().parse(rest));
@@ -159,6 +191,14 @@ public final class Main {
                 case "commit" -> images.commit(new Flags(false).option("-a", "--author").option("-m", "--message")
                         .option("-c", "--change").flag("-p", "--pause").parse(rest));
                 case "diff" -> containers.diff(new Flags(false).parse(rest));
+                case "port" -> containers.port(new Flags(false).parse(rest));
+                case "network create" -> networks.create(NetworkCommands.createFlags().parse(rest));
+                case "network ls" -> networks.ls(NetworkCommands.lsFlags().parse(rest));
+                case "network inspect" -> networks.inspect(NetworkCommands.inspectFlags().parse(rest));
+                case "network rm" -> networks.rm(new Flags(false).flag("-f", "--force").parse(rest));
+                case "network prune" -> networks.prune(new Flags(false).flag("-f", "--force").option("--filter").parse(rest));
+                case "network connect" -> networks.connect(NetworkCommands.connectFlags().parse(rest));
+                case "network disconnect" -> networks.disconnect(new Flags(false).flag("-f", "--force").parse(rest));
                 case "export" -> containers.export(new Flags(false).option("-o", "--output").parse(rest));
                 case "logs" -> containers.logs(new Flags(false).flag("-f", "--follow").flag("-t", "--timestamps")
                         .flag("--details").option("-n", "--tail").option("--since").option("--until").parse(rest));
@@ -197,8 +237,13 @@ public final class Main {
                 }
             };
         } catch (Flags.HelpRequested e) {
-            out.print(USAGE);
+            out.print(command.startsWith("network") ? NetworkCommands.USAGE : USAGE);
             return 0;
+        } catch (StatusError e) {
+            if (e.getMessage() != null && !e.getMessage().isEmpty()) {
+                err.println(e.getMessage());
+            }
+            return e.status;
         } catch (Flags.UsageException e) {
             err.println("berth: " + e.getMessage() + "\nSee 'berth " + command + " --help'.");
             return 125;
@@ -212,6 +257,17 @@ public final class Main {
             err.println(e.getMessage() == null ? e.toString() : e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * docker's confirmation prompt: {@code message} and " [y/N] " on stdout, then a line of stdin; only "y"
+     * (any case, blanks around) is a yes. Nothing on stdin is a no.
+     */
+    static boolean confirm(String message, PrintStream out) throws java.io.IOException {
+        out.print(message + " [y/N] ");
+        out.flush();
+        String answer = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        return answer != null && answer.strip().equalsIgnoreCase("y");
     }
 
     /** "busybox:latest" → {"busybox", "latest"}; "localhost:5000/app" → {"localhost:5000/app", "latest"}. */
@@ -265,15 +321,22 @@ public final class Main {
         for (String name : f.positional()) {
             String enc = URLEncoder.encode(name, StandardCharsets.UTF_8);
             JsonNode found = null;
-            if (!type.equals("image")) {
+            if (type.isEmpty() || type.equals("container")) {
                 try (ApiClient.Response r = api.request("GET", VERSION_PREFIX + "/containers/" + enc + "/json", null, null)) {
                     if (r.ok()) {
                         found = r.json();
                     }
                 }
             }
-            if (found == null && !type.equals("container")) {
+            if (found == null && (type.isEmpty() || type.equals("image"))) {
                 try (ApiClient.Response r = api.request("GET", VERSION_PREFIX + "/images/" + name + "/json", null, null)) {
+                    if (r.ok()) {
+                        found = r.json();
+                    }
+                }
+            }
+            if (found == null && (type.isEmpty() || type.equals("network"))) {
+                try (ApiClient.Response r = api.request("GET", VERSION_PREFIX + "/networks/" + enc, null, null)) {
                     if (r.ok()) {
                         found = r.json();
                     }
@@ -286,19 +349,9 @@ public final class Main {
             }
             results.add(found);
         }
-        String format = f.get("format");
-        if (format != null) {
-            for (JsonNode n : results) {
-                out.println(Templates.render(format, n));
-            }
-        } else {
-            DefaultPrettyPrinter pp = new DefaultPrettyPrinter()
-                    .withObjectIndenter(new DefaultIndenter("    ", "\n"))
-                    .withArrayIndenter(new DefaultIndenter("    ", "\n"))
-                    .withSeparators(com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
-                            .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER));
-            out.println(JSON.writer(pp).writeValueAsString(results));
-        }
+        List<JsonNode> found = new ArrayList<>();
+        results.forEach(found::add);
+        Templates.printInspected(found, f.get("format"), out);
         errors.forEach(err::println);
         return rc;
     }
@@ -378,7 +431,7 @@ public final class Main {
             Table images = new Table("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS");
             long now = java.time.Instant.now().getEpochSecond();
             for (JsonNode i : df.path("Images")) {
-                String id = i.path("Id").asText().replaceFirst("^sha256:", "").substring(0, 12);
+                String id = Human.truncateId(i.path("Id").asText());
                 String created = Human.duration(java.time.Duration.ofSeconds(Math.max(0, now - i.path("Created").asLong()))) + " ago";
                 long size = i.path("Size").asLong();
                 long shared = i.path("SharedSize").asLong();
@@ -401,7 +454,7 @@ public final class Main {
             for (JsonNode c : df.path("Containers")) {
                 String created = Human.duration(java.time.Duration.ofSeconds(Math.max(0, now - c.path("Created").asLong()))) + " ago";
                 String name = c.path("Names").path(0).asText().replaceFirst("^/", "");
-                containers.row(c.path("Id").asText().substring(0, 12), c.path("Image").asText(),
+                containers.row(Human.truncateId(c.path("Id").asText()), c.path("Image").asText(),
                         "\"" + Human.ellipsis(c.path("Command").asText(), 20) + "\"", "0", Human.size(c.path("SizeRw").asDouble()), created,
                         c.path("Status").asText(), name);
             }

@@ -34,12 +34,8 @@ public final class Table {
                     b.append(" ".repeat(width[c] - r[c].codePointCount(0, r[c].length())));
                 }
             }
-            int end = b.length();
-            while (end > 0 && b.charAt(end - 1) == ' ') {
-                end--;
-            }
-            b.setLength(end);
-            b.append('\n');
+            b.append('\n'); // an empty last cell leaves the padding before it, as tabwriter does
+
         }
         out.print(b);
         out.flush();

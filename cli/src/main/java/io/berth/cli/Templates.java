@@ -59,11 +59,39 @@ public final class Templates {
     }
 
     /**
+     * Prints inspected objects as docker's inspect commands do: the daemon's documents as a JSON array
+     * indented by four spaces, or with {@code format} the template once per object (an empty line when
+     * there is none).
+     */
+    public static void printInspected(java.util.List<JsonNode> objects, String format, java.io.PrintStream out)
+            throws com.fasterxml.jackson.core.JsonProcessingException {
+        if (format != null && !format.isEmpty()) {
+            objects.forEach(n -> out.println(render(format, n)));
+            if (objects.isEmpty()) {
+                out.println();
+            }
+            return;
+        }
+        com.fasterxml.jackson.core.util.DefaultPrettyPrinter pp = new com.fasterxml.jackson.core.util.DefaultPrettyPrinter()
+                .withObjectIndenter(new com.fasterxml.jackson.core.util.DefaultIndenter("    ", "\n"))
+                .withArrayIndenter(new com.fasterxml.jackson.core.util.DefaultIndenter("    ", "\n"))
+                .withSeparators(com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
+                        .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER)
+                        .withObjectEmptySeparator("").withArrayEmptySeparator(""));
+        out.println(ApiClient.JSON.writer(pp).writeValueAsString(ApiClient.JSON.valueToTree(objects)));
+    }
+
+    /**
      * Prints rows as docker does for {@code --format}: "table ..." gives a header (each {{.Field}} named
-     * by {@code headers}) and aligned columns split at tabs; any other template is rendered once per row.
+     * by {@code headers}) and aligned columns split at tabs; "json" prints each row as a JSON object (keys
+     * sorted, as Go marshals them); any other template is rendered once per row.
      */
     public static void print(String format, Map<String, String> headers, java.util.List<Map<String, String>> rows,
                              java.io.PrintStream out) {
+        if (format.equals("json")) {
+            rows.forEach(row -> out.println(ApiClient.JSON.valueToTree(new java.util.TreeMap<>(row))));
+            return;
+        }
         if (!format.startsWith("table")) {
             rows.forEach(row -> out.println(render(format, row)));
             return;

@@ -6,26 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -122,61 +112,6 @@ class BuildCommandTest {
         }
     }
 
-    /** A daemon that takes one request and answers it as told; what it was sent is kept. */
-    private static final class FakeDaemon implements AutoCloseable {
-        final Path socket;
-        private final ServerSocketChannel server;
-        private final CompletableFuture<Void> served = new CompletableFuture<>();
-        String requestLine;
-        final Map<String, String> headers = new LinkedHashMap<>();
-        byte[] body;
-
-        FakeDaemon(Path socket, int status, String contentType, String answer) throws IOException {
-            this.socket = socket;
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Thread t = new Thread(() -> {
-                try (SocketChannel ch = server.accept()) {
-                    InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
-                    requestLine = ApiClient.readLine(in);
-                    for (String line; !(line = ApiClient.readLine(in)).isEmpty(); ) {
-                        int colon = line.indexOf(':');
-                        headers.put(line.substring(0, colon).trim().toLowerCase(), line.substring(colon + 1).trim());
-                    }
-                    body = new ApiClient.ChunkedInputStream(in).readAllBytes();
-                    ByteArrayOutputStream chunked = new ByteArrayOutputStream();
-                    new ApiClient.ChunkedOutputStream(chunked).write(answer.getBytes(StandardCharsets.UTF_8));
-                    new ApiClient.ChunkedOutputStream(chunked).close();
-                    String head = "HTTP/1.1 " + status + " X\r\nContent-Type: " + contentType + "\r\nTransfer-Encoding: chunked\r\n\r\n";
-                    Channels.newOutputStream(ch).write((head + chunked.toString(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
-                    served.complete(null);
-                } catch (IOException e) {
-                    served.completeExceptionally(e);
-                }
-            });
-            t.setDaemon(true);
-            t.start();
-        }
-
-        @Override
-        public void close() throws Exception {
-            served.get(10, TimeUnit.SECONDS);
-            server.close();
-        }
-    }
-
-    /** berth's output and exit code for one run. */
-    private record Run(int code, String out, String err) {}
-
-    private Run berth(FakeDaemon daemon, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> argv = new ArrayList<>(List.of("-H", "unix://" + daemon.socket));
-        argv.addAll(List.of(args));
-        int code = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     private Path contextDir() throws IOException {
         Path ctx = Files.createDirectories(tmp.resolve("ctx"));
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\n");
@@ -205,24 +140,24 @@ class BuildCommandTest {
                 + "{\"stream\":\" ---\\u003e 1c35c4412082\\n\"}"  // documents need no separator
                 + "{\"aux\":{\"ID\":\"sha256:feed\"}}\n"
                 + "{\"stream\":\"Successfully built feed\\n\"}\r\n";
-        Run run;
+        FakeDaemon.Run run;
         FakeDaemon daemon = new FakeDaemon(tmp.resolve("d.sock"), 200, "application/json", answer);
         try (daemon) {
-            run = berth(daemon, "build", "-t", "myapp:1", "--build-arg", "X=1", "--label", "l1=v1", "--iidfile", iidfile.toString(), ctx.toString());
+            run = daemon.berth("build", "-t", "myapp:1", "--build-arg", "X=1", "--label", "l1=v1", "--iidfile", iidfile.toString(), ctx.toString());
         }
-        assertEquals(0, run.code, run.err);
+        assertEquals(0, run.code(), run.err());
         assertEquals("POST /v1.47/build?buildargs=%7B%22X%22%3A%221%22%7D&dockerfile=Dockerfile&labels=%7B%22l1%22%3A%22v1%22%7D"
-                + "&t=myapp%3A1&version=1 HTTP/1.1", daemon.requestLine);
-        assertEquals("chunked", daemon.headers.get("transfer-encoding"));
-        assertEquals("application/x-tar", daemon.headers.get("content-type"));
+                + "&t=myapp%3A1&version=1 HTTP/1.1", daemon.requests.get(0).line());
+        assertEquals("chunked", daemon.requests.get(0).headers().get("transfer-encoding"));
+        assertEquals("application/x-tar", daemon.requests.get(0).headers().get("content-type"));
         if (System.getenv("DOCKER_CONFIG") == null) {
-            assertEquals("e30=", daemon.headers.get("x-registry-config"), "no stored logins: {}");
+            assertEquals("e30=", daemon.requests.get(0).headers().get("x-registry-config"), "no stored logins: {}");
         }
-        assertEquals(List.of("Dockerfile", "hello.txt"), tarNames(daemon.body));
-        assertEquals(BuildCommand.sentLine(daemon.body.length)
-                + "Step 1/2 : FROM busybox\nlatest: Pulling from library/busybox\n ---> 1c35c4412082\nSuccessfully built feed\n", run.out,
+        assertEquals(List.of("Dockerfile", "hello.txt"), tarNames(daemon.requests.get(0).body()));
+        assertEquals(BuildCommand.sentLine(daemon.requests.get(0).body().length)
+                + "Step 1/2 : FROM busybox\nlatest: Pulling from library/busybox\n ---> 1c35c4412082\nSuccessfully built feed\n", run.out(),
                 "the stream verbatim, statuses as id: status, no progress bars, no aux");
-        assertEquals("", run.err);
+        assertEquals("", run.err());
         assertEquals("sha256:feed", Files.readString(iidfile));
     }
 
@@ -234,62 +169,62 @@ class BuildCommandTest {
         String answer = "{\"stream\":\"Step 2/2 : RUN exit 3\\n\"}\r\n"
                 + "{\"errorDetail\":{\"code\":3,\"message\":\"The command '/bin/sh -c exit 3' returned a non-zero code: 3\"},"
                 + "\"error\":\"The command '/bin/sh -c exit 3' returned a non-zero code: 3\"}\r\n";
-        Run run;
+        FakeDaemon.Run run;
         try (FakeDaemon daemon = new FakeDaemon(tmp.resolve("d.sock"), 200, "application/json", answer)) {
-            run = berth(daemon, "build", "--iidfile", iidfile.toString(), ctx.toString());
+            run = daemon.berth("build", "--iidfile", iidfile.toString(), ctx.toString());
         }
-        assertEquals(3, run.code);
-        assertTrue(run.out.endsWith("Step 2/2 : RUN exit 3\n"), run.out);
-        assertEquals("The command '/bin/sh -c exit 3' returned a non-zero code: 3\n", run.err);
+        assertEquals(3, run.code());
+        assertTrue(run.out().endsWith("Step 2/2 : RUN exit 3\n"), run.out());
+        assertEquals("The command '/bin/sh -c exit 3' returned a non-zero code: 3\n", run.err());
         assertFalse(Files.exists(iidfile), "a failed build leaves no stale id behind");
     }
 
     @Test
     void anErrorWithoutACodeExitsOne() throws Exception {
-        Run run;
+        FakeDaemon.Run run;
         try (FakeDaemon daemon = new FakeDaemon(tmp.resolve("d.sock"), 200, "application/json",
                 "{\"errorDetail\":{\"message\":\"dockerfile parse error line 1: unknown instruction: FORM\"},\"error\":\"x\"}\n")) {
-            run = berth(daemon, "image", "build", contextDir().toString());
+            run = daemon.berth("image", "build", contextDir().toString());
         }
-        assertEquals(1, run.code);
-        assertEquals("dockerfile parse error line 1: unknown instruction: FORM\n", run.err);
+        assertEquals(1, run.code());
+        assertEquals("dockerfile parse error line 1: unknown instruction: FORM\n", run.err());
     }
 
     @Test
     void quietPrintsOnlyTheIdAndOnFailureWhatItHeldBack() throws Exception {
         Path ctx = contextDir();
         Path iidfile = tmp.resolve("iid");
-        Run ok;
+        FakeDaemon.Run ok;
         FakeDaemon daemon = new FakeDaemon(tmp.resolve("d.sock"), 200, "application/json",
                 "{\"stream\":\"sha256:feed\\n\"}\r\n{\"aux\":{\"ID\":\"sha256:feed\"}}\r\n");
         try (daemon) {
-            ok = berth(daemon, "build", "-q", "--iidfile", iidfile.toString(), ctx.toString());
+            ok = daemon.berth("build", "-q", "--iidfile", iidfile.toString(), ctx.toString());
         }
-        assertTrue(daemon.requestLine.contains("&q=1&"), daemon.requestLine);
-        assertEquals(0, ok.code, ok.err);
-        assertEquals("sha256:feed\n", ok.out);
+        assertTrue(daemon.requests.get(0).line().contains("&q=1&"), daemon.requests.get(0).line());
+        assertEquals(0, ok.code(), ok.err());
+        assertEquals("sha256:feed\n", ok.out());
         assertEquals("sha256:feed\n", Files.readString(iidfile), "docker writes -q's output, newline and all");
 
-        Run failed;
+        FakeDaemon.Run failed;
         try (FakeDaemon d = new FakeDaemon(tmp.resolve("d2.sock"), 200, "application/json",
                 "{\"stream\":\"Step 1/1 : FROM nope\\n\"}\r\n{\"errorDetail\":{\"message\":\"pull access denied for nope\"},\"error\":\"e\"}\r\n")) {
-            failed = berth(d, "build", "--quiet", ctx.toString());
+            failed = d.berth("build", "--quiet", ctx.toString());
         }
-        assertEquals(1, failed.code);
-        assertEquals("", failed.out);
-        assertTrue(failed.err.startsWith("Sending build context to Docker daemon "), failed.err);
-        assertTrue(failed.err.endsWith("Step 1/1 : FROM nope\npull access denied for nope\n"), failed.err);
+        assertEquals(1, failed.code());
+        assertEquals("", failed.out());
+        assertTrue(failed.err().startsWith("Sending build context to Docker daemon "), failed.err());
+        assertTrue(failed.err().endsWith("Step 1/1 : FROM nope\npull access denied for nope\n"), failed.err());
     }
 
     @Test
     void anHttpErrorIsAnErrorResponseFromTheDaemon() throws Exception {
-        Run run;
+        FakeDaemon.Run run;
         try (FakeDaemon daemon = new FakeDaemon(tmp.resolve("d.sock"), 400, "application/json",
                 "{\"message\":\"invalid reference format\"}")) {
-            run = berth(daemon, "build", contextDir().toString());
+            run = daemon.berth("build", contextDir().toString());
         }
-        assertEquals(1, run.code);
-        assertEquals("Error response from daemon: invalid reference format\n", run.err);
+        assertEquals(1, run.code());
+        assertEquals("Error response from daemon: invalid reference format\n", run.err());
     }
 
     @Test
