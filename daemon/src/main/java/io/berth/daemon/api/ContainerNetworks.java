@@ -82,7 +82,7 @@ final class ContainerNetworks {
 
     private static NetworkJoin join(String network, JsonNode endpoint, List<String> links) {
         List<String> allLinks = new ArrayList<>(links);
-        allLinks.addAll(ContainerSpecs.strings(endpoint.path("Links")));
+        ContainerSpecs.strings(endpoint.path("Links")).stream().filter(l -> !allLinks.contains(l)).forEach(allLinks::add);
         return new NetworkJoin(network, ContainerSpecs.strings(endpoint.path("Aliases")),
                 endpoint.path("IPAMConfig").path("IPv4Address").asText(""), allLinks);
     }

@@ -191,6 +191,17 @@ public final class ContainerRoutes {
         })) {
             return false;
         }
+        if (f.has("network") && f.get("network").stream().noneMatch(n -> engine.state().memberships(c.id()).stream()
+                .map(m -> engine.state().network(m.networkId()).orElse(null)).filter(java.util.Objects::nonNull)
+                .anyMatch(net -> net.name().equals(n) || net.id().startsWith(n)))) {
+            return false;
+        }
+        if (f.has("publish") && f.get("publish").stream().noneMatch(p -> NetworkViews.publishes(c, engine.state(), p))) {
+            return false;
+        }
+        if (f.has("expose") && f.get("expose").stream().noneMatch(p -> NetworkViews.exposes(c, engine.state(), p))) {
+            return false;
+        }
         return f.matchLabels(DockerViews.labels(c));
     }
 

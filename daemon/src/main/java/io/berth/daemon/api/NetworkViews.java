@@ -223,6 +223,31 @@ final class NetworkViews {
         return networks;
     }
 
+    /** The ps filter publish=: a published host port ("8080", "8080/udp", "8000-8080/tcp"). */
+    static boolean publishes(Container c, EngineState state, String spec) {
+        List<PublishedPort> ports = new ArrayList<>();
+        state.endpoints(c.id()).forEach(e -> ports.addAll(e.ports()));
+        return ports.stream().anyMatch(p -> inRange(spec, p.hostPort(), p.protocol()));
+    }
+
+    /** The ps filter expose=: an exposed container port. */
+    static boolean exposes(Container c, EngineState state, String spec) {
+        List<String> keys = new ArrayList<>();
+        c.config().path("ExposedPorts").fieldNames().forEachRemaining(keys::add);
+        state.image(c.imageId()).ifPresent(i -> i.runConfig().path("ExposedPorts").fieldNames().forEachRemaining(keys::add));
+        return keys.stream().map(NetworkViews::normalizeKey)
+                .anyMatch(k -> inRange(spec, PortPlan.parseKey(k)[0], PortPlan.protocolOf(k)));
+    }
+
+    private static boolean inRange(String spec, int port, String protocol) {
+        try {
+            int[] range = PortPlan.parseKey(spec);
+            return port >= range[0] && port <= range[1] && PortPlan.protocolOf(spec).equals(protocol);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private static String normalizeKey(String key) {
         return key.contains("/") ? key.toLowerCase() : key + "/tcp";
     }

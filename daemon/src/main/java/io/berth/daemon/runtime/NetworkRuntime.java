@@ -136,6 +136,7 @@ public final class NetworkRuntime {
             }
             return;
         }
+        long t0 = System.nanoTime();
         dns.stop(c.id());
         dnsServed.remove(c.id());
         // the namespace first: with the process gone it ends, and the kernel removes its veth pairs in
@@ -144,6 +145,7 @@ public final class NetworkRuntime {
         for (Endpoint e : state.endpoints(c.id())) {
             unwire(e);
         }
+        LOG.debug("network teardown of {} took {} µs", c.id(), (System.nanoTime() - t0) / 1000);
     }
 
     /**

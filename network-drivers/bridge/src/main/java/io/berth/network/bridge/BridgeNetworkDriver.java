@@ -95,13 +95,11 @@ public class BridgeNetworkDriver implements NetworkDriver {
 
     @Override
     public synchronized void createNetwork(NetworkSpec network) throws IOException {
-        boolean known = network.equals(networks.get(network.id()));
+        if (network.equals(networks.get(network.id()))) {
+            return; // made by this driver since the daemon started (reconcile rechecks after a restart)
+        }
         try (Netlink nl = Netlink.open()) {
-            String bridge = bridgeName(network);
-            if (known && nl.link(bridge).isPresent()) {
-                return;
-            }
-            makeBridge(nl, network, bridge);
+            makeBridge(nl, network, bridgeName(network));
         }
         Sysctl.set("net.ipv4.ip_forward", "1");
         Sysctl.set("net.ipv4.conf." + bridgeName(network) + ".route_localnet", "1");
