@@ -33,6 +33,10 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * daemon's firewall rules and netns handles are those from before the test, nothing is enslaved to the
  * default bridge, the veths that were on the daemon's bridges are gone, and no host address is left in a
  * removed network's subnet. A leftover fails the test.
+ *
+ * <p>The tests look into a container without {@code docker exec} (which berth does not serve yet): a
+ * container prints what it sees as its own command ({@link #awaitReady}), or a host-side tool runs in its
+ * network namespace ({@link #inNetnsOf}); names are resolved by throwaway containers on the network.
  */
 @ExtendWith(NetworkE2E.PrintEngineLogOnFailure.class)
 abstract class NetworkE2E {
@@ -54,6 +58,9 @@ abstract class NetworkE2E {
         e = NetworkEngine.start("--dns", NetworkEngine.upstreamAddress(1));
         e.docker("import", BerthDaemon.busyboxTar().toString(), "busybox:latest").ok();
         upstream = startUpstreamDns(1, UPSTREAM_NAME + "=" + UPSTREAM_ANSWER);
+        // a first container on the default bridge, so that the rules berth makes for it on first use (and
+        // keeps) are part of every test's "before" picture
+        e.docker("run", "--rm", "busybox", "true").ok();
     }
 
     @AfterAll
@@ -79,22 +86,29 @@ abstract class NetworkE2E {
         if (e == null) {
             return;
         }
+        StringBuilder left = new StringBuilder();
         List<String> networks = userNetworks();
         List<String> subnets = new ArrayList<>();
-        Set<String> veths = new TreeSet<>(linksEnslavedTo(defaultBridgeDevice()));
-        for (String n : networks) {
-            String subnet = subnetOf(n);
-            subnets.add(subnet);
-            Optional<String> bridge = hostDeviceIn(subnet);
-            if (bridge.isPresent()) {
-                veths.addAll(linksEnslavedTo(bridge.get()));
+        Set<String> veths = new TreeSet<>();
+        try {
+            // the veths on the daemon's bridges, looked at before removing the containers and networks
+            veths.addAll(linksEnslavedTo(defaultBridgeDevice()));
+            for (String n : networks) {
+                String subnet = subnetOf(n);
+                subnets.add(subnet);
+                for (String bridge : hostDevicesIn(subnet)) {
+                    veths.addAll(linksEnslavedTo(bridge));
+                }
+            }
+        } finally {
+            removeAllContainers();
+            for (String n : networks) {
+                BerthDaemon.Result rm = e.docker("network", "rm", n);
+                if (rm.code() != 0) {
+                    left.append("network rm ").append(n).append(" failed: ").append(rm.err()).append('\n');
+                }
             }
         }
-        removeAllContainers();
-        for (String n : networks) {
-            e.docker("network", "rm", n).ok();
-        }
-        StringBuilder left = new StringBuilder();
         HostPicture after = HostPicture.take();
         if (!after.rules.equals(before.rules)) {
             left.append("firewall rules before:\n").append(String.join("\n", before.rules)).append("\nafter:\n")
@@ -115,8 +129,9 @@ abstract class NetworkE2E {
             }
         }
         for (String subnet : subnets) {
-            hostDeviceIn(subnet).ifPresent(dev -> left.append("a host link still has an address in removed ").append(subnet)
-                    .append(": ").append(dev).append('\n'));
+            for (String dev : hostDevicesIn(subnet)) {
+                left.append("a host link still has an address in removed ").append(subnet).append(": ").append(dev).append('\n');
+            }
         }
         assertEquals("", left.toString(), "left on the " + e.name() + " host side after removing the test's containers and networks");
     }
@@ -211,21 +226,12 @@ abstract class NetworkE2E {
         return devices;
     }
 
-    private static String defaultBridge;
-
-    /** The default bridge's device on the host side (the link holding its gateway's address). */
+    /** The default bridge's device on the host side (its option com.docker.network.bridge.name). */
     static String defaultBridgeDevice() throws Exception {
-        if (defaultBridge == null) {
-            String subnet = subnetOf("bridge");
-            defaultBridge = hostDeviceIn(subnet).orElseThrow(
-                    () -> new AssertionError("no host-side link has an address in the default bridge's subnet " + subnet));
-        }
-        return defaultBridge;
-    }
-
-    /** The default bridge's gateway: its device's address on the host side. */
-    static String defaultGateway() throws Exception {
-        return address(e.host("ip -o -4 addr show dev " + defaultBridgeDevice()).ok().out());
+        String device = e.docker("network", "inspect", "-f", "{{index .Options \"com.docker.network.bridge.name\"}}", "bridge")
+                .ok().out().trim();
+        assertTrue(device.matches("[\\w.-]{1,15}"), "the default bridge's device name: " + device);
+        return device;
     }
 
     /** The first IPv4 address in {@code ip addr} output. */
@@ -235,8 +241,11 @@ abstract class NetworkE2E {
         return m.group(1);
     }
 
-    /** Names of the host-side links whose master is {@code device}. */
+    /** Names of the host-side links whose master is {@code device}; none when there is no such device. */
     static List<String> linksEnslavedTo(String device) throws Exception {
+        if (!hostLinkNames().contains(device)) {
+            return List.of();
+        }
         return e.host("ip -o link show master " + device).ok().out().lines()
                 .map(l -> l.split(":\\s+")[1].replaceAll("@.*", "")).toList();
     }
@@ -251,17 +260,19 @@ abstract class NetworkE2E {
 
     /**
      * The host-side end of a container's {@code eth} interface, "index:name" (found by the interface's
-     * peer index, /sys/class/net/ETH/iflink inside the container).
+     * peer index, "ethN@ifINDEX" in the container's namespace).
      */
     static String hostEndOf(String container, String eth) throws Exception {
-        String index = e.docker("exec", container, "cat", "/sys/class/net/" + eth + "/iflink").ok().out().trim();
+        String inside = inNetnsOf(container, "ip -o link show " + eth).ok().out();
+        Matcher peer = Pattern.compile(": " + eth + "@if(\\d+):").matcher(inside);
+        assertTrue(peer.find(), "the peer index of " + container + "'s " + eth + ": " + inside);
         for (String l : e.host("ip -o link show").ok().out().lines().toList()) {
             String[] f = l.split(":\\s+");
-            if (f[0].trim().equals(index)) {
-                return index + ":" + f[1].replaceAll("@.*", "");
+            if (f[0].trim().equals(peer.group(1))) {
+                return peer.group(1) + ":" + f[1].replaceAll("@.*", "");
             }
         }
-        throw new AssertionError("no host-side link with index " + index + " (the peer of " + container + "'s " + eth + ")");
+        throw new AssertionError("no host-side link with index " + peer.group(1) + " (the peer of " + container + "'s " + eth + ")");
     }
 
     // ---- containers ----
@@ -272,9 +283,13 @@ abstract class NetworkE2E {
                 .ok().out().trim();
     }
 
-    /** {@code docker exec CONTAINER sh -c SCRIPT}. */
-    static BerthDaemon.Result exec(String container, String script) throws Exception {
-        return e.docker("exec", container, "sh", "-c", script);
+    /**
+     * A host-side command run in a container's network namespace ({@code nsenter -n}): what the container
+     * sees of its network, at any moment, without {@code docker exec}.
+     */
+    static BerthDaemon.Result inNetnsOf(String container, String command) throws Exception {
+        String pid = e.docker("inspect", "-f", "{{.State.Pid}}", container).ok().out().trim();
+        return e.host("nsenter -t " + pid + " -n " + command);
     }
 
     /** A throwaway container ({@code run --rm}) with the given docker flags running {@code sh -c SCRIPT}. */
@@ -296,16 +311,20 @@ abstract class NetworkE2E {
     static String webServerThrough(String client, String name, String body, String... flags) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("run", "-d", "--name", name));
         cmd.addAll(Arrays.asList(flags));
-        cmd.addAll(List.of("busybox", "sh", "-c", "mkdir -p /www && echo " + body + " > /www/index.html && exec httpd -f -h /www -p 80"));
+        cmd.addAll(List.of("busybox", "sh", "-c", "mkdir -p /www && echo " + body + " > /www/index.html"
+                + " && { httpd -f -h /www -p 80 & } && " + READY_WHEN_LISTENING.formatted("-ltn", 80) + " && wait"));
         String id = e.client(client, cmd.toArray(String[]::new)).ok().out().trim();
-        awaitListening(name, "tcp", 80);
+        awaitReady(name);
         return id;
     }
 
-    static void awaitListening(String container, String proto, int port) throws Exception {
-        String flag = proto.equals("udp") ? "-lun" : "-ltn";
-        assertTrue(RunBasicsE2EIT.eventually(() -> exec(container, "netstat " + flag).out().contains(":" + port + " "), 10_000),
-                container + " does not listen on " + proto + " port " + port + ": " + exec(container, "netstat -lntu").all());
+    /** Shell: waits until something listens on the port (netstat FLAGS, PORT), then prints "ready". */
+    static final String READY_WHEN_LISTENING = "until netstat %s | grep -q ':%d '; do sleep 0.05; done; echo ready";
+
+    /** Waits until a container's log holds the line "ready". */
+    static void awaitReady(String container) throws Exception {
+        assertTrue(RunBasicsE2EIT.eventually(() -> e.docker("logs", container).out().contains("ready\n"), 10_000),
+                container + " is not ready: " + e.docker("logs", container).all());
     }
 
     /** An HTTP GET from the host side (curl, 5 s): the body on success. */

@@ -35,14 +35,14 @@ class NetworkRestartE2EIT extends NetworkE2E {
         for (String[] c : List.of(new String[] {a, n1, ipA}, new String[] {b, n1, ipB}, new String[] {onBridge, "bridge", ipBridge})) {
             assertEquals("running", e.docker("inspect", "-f", "{{.State.Status}}", c[0]).ok().out().trim(), c[0] + " outlived the restart");
             assertEquals(c[2], ipOn(c[0], c[1]), c[0] + " keeps its address in the daemon's view");
-            assertTrue(exec(c[0], "ip -o -4 addr show eth0").ok().out().contains("inet " + c[2] + "/"), c[0] + " keeps it inside");
+            assertTrue(inNetnsOf(c[0], "ip -o -4 addr show eth0").ok().out().contains("inet " + c[2] + "/"), c[0] + " keeps it inside");
         }
         String c = sleeper(name("c"), n1);
         String ipC = ipOn(c, n1);
         assertFalse(Set.of(ipA, ipB).contains(ipC), ipC + " is held by a running container");
         assertTrue(ipv4(ipC) > ipv4(ipB), "addresses keep increasing: " + ipB + " then " + ipC);
         assertNotEquals(ipBridge, ipOn(sleeper(name("c2"), "bridge"), "bridge"));
-        exec(c, "ping -c1 -W2 " + a).ok();
+        runSh(List.of("--network", n1), "ping -c1 -W2 " + a).ok();
 
         e.docker("rm", "-f", b).ok();
         String d = sleeper(name("d"), n1);
@@ -72,7 +72,7 @@ class NetworkRestartE2EIT extends NetworkE2E {
         String doomedEnd = hostEndOf(doomed, "eth0");
         String doomedPid = e.docker("inspect", "-f", "{{.State.Pid}}", doomed).ok().out().trim();
         int handles = e.netnsHandles().size();
-        String gateway = defaultGateway();
+        String gateway = e.docker("inspect", "-f", "{{.NetworkSettings.Gateway}}", web).ok().out().trim();
 
         e.kill9();
         try {
@@ -90,7 +90,8 @@ class NetworkRestartE2EIT extends NetworkE2E {
 
         assertEquals("survivor\n", httpFromHost("127.0.0.1", port).ok().out(), "after the daemon is back");
         assertEquals(ipY, ipOn(y, n1));
-        exec(x, "ping -c1 -W2 " + y).ok();
+        runSh(List.of("--network", n1), "ping -c1 -W2 " + y).ok();
+        inNetnsOf(x, "busybox ping -c1 -W2 " + ipY).ok();
         assertTrue(RunBasicsE2EIT.eventually(() -> e.docker("inspect", "-f", "{{.State.Status}}", doomed).out().trim().equals("exited"),
                 10_000), "the container that died while the daemon was down is exited");
         assertTrue(RunBasicsE2EIT.eventually(() -> !hostLinkNames().contains(doomedEnd.substring(doomedEnd.indexOf(':') + 1)), 10_000),

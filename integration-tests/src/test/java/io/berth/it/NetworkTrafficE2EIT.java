@@ -147,22 +147,27 @@ class NetworkTrafficE2EIT extends NetworkE2E {
     @Test
     void aContainerOnTheDefaultBridge() throws Exception {
         String c = name("on-bridge");
-        e.docker("run", "-d", "--name", c, "busybox", "sleep", "600").ok();
+        // what the container sees, printed by itself
+        e.docker("run", "-d", "--name", c, "busybox", "sh", "-c",
+                "ip -o -4 addr show eth0; ip route; cat /sys/class/net/eth0/address; echo ready; exec sleep 600").ok();
+        awaitReady(c);
+        String inside = e.docker("logs", c).ok().out();
         String subnet = subnetOf("bridge");
         String bridgeId = e.docker("network", "inspect", "-f", "{{.Id}}", "bridge").ok().out().trim();
 
-        Matcher addr = Pattern.compile("inet (\\d+\\.\\d+\\.\\d+\\.\\d+)/(\\d+) ").matcher(exec(c, "ip -o -4 addr show eth0").ok().out());
-        assertTrue(addr.find(), exec(c, "ip addr").out());
+        Matcher addr = Pattern.compile("inet (\\d+\\.\\d+\\.\\d+\\.\\d+)/(\\d+) ").matcher(inside);
+        assertTrue(addr.find(), "eth0 has an address: " + inside);
         String ip = addr.group(1);
         String prefix = addr.group(2);
         assertTrue(inSubnet(ip, subnet), ip + " is in the bridge's subnet " + subnet);
         assertEquals(subnet.substring(subnet.indexOf('/') + 1), prefix);
-        Matcher route = Pattern.compile("(?m)^default via (\\S+) dev eth0").matcher(exec(c, "ip route").ok().out());
-        assertTrue(route.find(), "a default route via the gateway: " + exec(c, "ip route").out());
+        Matcher route = Pattern.compile("(?m)^default via (\\S+) dev eth0").matcher(inside);
+        assertTrue(route.find(), "a default route via the gateway: " + inside);
         String gateway = route.group(1);
-        String mac = exec(c, "cat /sys/class/net/eth0/address").ok().out().trim();
-        assertTrue(mac.matches("[0-9a-f]{2}(:[0-9a-f]{2}){5}") && (Integer.parseInt(mac.substring(0, 2), 16) & 3) == 2,
-                "a locally administered unicast MAC: " + mac);
+        Matcher macLine = Pattern.compile("(?m)^([0-9a-f]{2}(:[0-9a-f]{2}){5})$").matcher(inside);
+        assertTrue(macLine.find(), "eth0's MAC: " + inside);
+        String mac = macLine.group(1);
+        assertEquals(2, Integer.parseInt(mac.substring(0, 2), 16) & 3, "a locally administered unicast MAC: " + mac);
 
         assertEquals(ip + " " + gateway + " " + mac + " " + prefix, e.docker("inspect", "-f",
                 "{{.NetworkSettings.IPAddress}} {{.NetworkSettings.Gateway}} {{.NetworkSettings.MacAddress}} {{.NetworkSettings.IPPrefixLen}}",
@@ -275,12 +280,15 @@ class NetworkTrafficE2EIT extends NetworkE2E {
         e.docker("network", "create", "--internal", "--subnet", freeSubnet(), ni).ok();
         e.docker("network", "create", "--subnet", freeSubnet(), n1).ok();
         assertEquals("true", e.docker("network", "inspect", "-f", "{{.Internal}}", ni).ok().out().trim());
-        String outside = defaultGateway();
+        String probe = name("probe");
+        e.docker("run", "-d", "--name", probe, "--network", n1, "busybox", "sleep", "600").ok();
+        // a host address outside the internal network: the gateway of another network
+        String outside = e.docker("inspect", "-f", "{{(index .NetworkSettings.Networks \"" + n1 + "\").Gateway}}", probe).ok().out().trim();
         String peer = name("peer");
         e.docker("run", "-d", "--name", peer, "--network", ni, "busybox", "sleep", "600").ok();
 
         assertEquals("OK\n", runSh(List.of("--network", n1), "ping -c1 -W2 " + outside + " >/dev/null && echo OK").ok().out(),
-                "a container on an ordinary network reaches " + outside + " (the default bridge's gateway)");
+                "a container on " + n1 + " reaches its gateway " + outside);
         BerthDaemon.Result inside = runSh(List.of("--network", ni), "ip route; ping -c1 -W2 " + peer + " >/dev/null && echo PEER-OK;"
                 + " ping -c1 -W2 " + outside + "; echo rc=$?");
         assertTrue(inside.out().contains("PEER-OK\n"), "containers on an internal network reach each other: " + inside.all());
@@ -304,21 +312,23 @@ class NetworkTrafficE2EIT extends NetworkE2E {
         String y = name(c + "-y");
         e.docker("run", "-d", "--name", x, "--network", n1, "busybox", "sleep", "600").ok();
         e.docker("run", "-d", "--name", y, "--network", n2, "busybox", "sleep", "600").ok();
-        assertNotEquals(0, exec(y, "ping -c1 -W2 " + x).code(), y + " does not know " + x + " yet");
+        assertNotEquals(0, runSh(List.of("--network", n2), "ping -c1 -W2 " + x).code(), n2 + " does not know " + x + " yet");
 
         e.client(c, "network", "connect", n2, x).ok();
-        Matcher eth1 = Pattern.compile("inet (\\S+)/24").matcher(exec(x, "ip -o -4 addr show eth1").ok().out());
-        assertTrue(eth1.find(), "eth1 appeared: " + exec(x, "ip addr").out());
+        Matcher eth1 = Pattern.compile("inet (\\S+)/24").matcher(inNetnsOf(x, "ip -o -4 addr show eth1").ok().out());
+        assertTrue(eth1.find(), "eth1 appeared: " + inNetnsOf(x, "ip addr").out());
         assertTrue(inSubnet(eth1.group(1), subnet2), eth1.group(1) + " in " + subnet2);
         assertEquals(eth1.group(1), ipOn(x, n2));
-        exec(y, "ping -c1 -W2 " + x).ok();
+        runSh(List.of("--network", n2), "ping -c1 -W2 " + x).ok();
+        inNetnsOf(y, "busybox ping -c1 -W2 " + eth1.group(1)).ok();
         assertTrue(e.docker("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", n2).ok().out().contains(x));
 
         e.client(c, "network", "disconnect", n2, x).ok();
-        assertNotEquals(0, exec(x, "ip link show eth1").code(), "eth1 is gone: " + exec(x, "ip addr").out());
-        assertNotEquals(0, exec(y, "ping -c1 -W2 " + eth1.group(1)).code(), "the old address no longer answers");
+        assertNotEquals(0, inNetnsOf(x, "ip link show eth1").code(), "eth1 is gone: " + inNetnsOf(x, "ip addr").out());
+        assertNotEquals(0, inNetnsOf(y, "busybox ping -c1 -W2 " + eth1.group(1)).code(), "the old address no longer answers");
+        assertNotEquals(0, runSh(List.of("--network", n2), "ping -c1 -W2 " + x).code(), n2 + " no longer knows " + x);
         assertFalse(e.docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", x).ok().out().contains("\"" + n2 + "\""));
-        exec(x, "ip -o -4 addr show eth0").ok();
+        assertTrue(inNetnsOf(x, "ip -o -4 addr show eth0").ok().out().contains("inet " + ipOn(x, n1) + "/"), "eth0 stays");
     }
 
     @Test
@@ -331,7 +341,7 @@ class NetworkTrafficE2EIT extends NetworkE2E {
         e.docker("run", "-d", "--name", s, "--network", n1, "--ip", fixed, "busybox", "sleep", "600").ok();
         assertEquals(fixed + " " + fixed, e.docker("inspect", "-f", "{{with index .NetworkSettings.Networks \"" + n1
                 + "\"}}{{.IPAddress}} {{.IPAMConfig.IPv4Address}}{{end}}", s).ok().out().trim());
-        assertTrue(exec(s, "ip -o -4 addr show eth0").ok().out().contains("inet " + fixed + "/24"));
+        assertTrue(inNetnsOf(s, "ip -o -4 addr show eth0").ok().out().contains("inet " + fixed + "/24"));
 
         // moby 27 libnetwork/ipamapi/contract.go ErrIPAlreadyAllocated, and dockerd 20.10 (observed)
         String again = name("static-again");
@@ -349,9 +359,10 @@ class NetworkTrafficE2EIT extends NetworkE2E {
     @Test
     void containerHostAndNoneModes() throws Exception {
         String owner = name("owner");
-        e.docker("run", "-d", "--name", owner, "busybox", "sleep", "600").ok();
         String view = "ip -o -4 addr show eth0; cat /sys/class/net/eth0/address";
-        String ownersView = exec(owner, view).ok().out();
+        e.docker("run", "-d", "--name", owner, "busybox", "sh", "-c", view + "; echo ready; exec sleep 600").ok();
+        awaitReady(owner);
+        String ownersView = e.docker("logs", owner).ok().out().replace("ready\n", "");
         assertTrue(ownersView.contains("inet "), ownersView);
         assertEquals(ownersView, runSh(List.of("--network", "container:" + owner), view).ok().out(),
                 "container: mode sees the other's eth0, its address and MAC");
