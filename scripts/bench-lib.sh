@@ -80,7 +80,8 @@ start_dockerd_netns() {
     ip netns add "$DOCKERD_NETNS"
     ip -n "$DOCKERD_NETNS" link set lo up
     mkdir -p "$work/n-data" "$work/n-exec"
-    in_netns "$DOCKERD_NETNS" dockerd --data-root "$work/n-data" --exec-root "$work/n-exec" \
+    # nsenter itself, not a function around it, so that $! is dockerd's pid (nsenter execs it)
+    nsenter --net="/run/netns/$DOCKERD_NETNS" dockerd --data-root "$work/n-data" --exec-root "$work/n-exec" \
         -H "unix://$work/n-exec/docker.sock" --pidfile "$work/n-exec/docker.pid" >>"$work/dockerd-netns.log" 2>&1 &
     pids+=("$!")
     wait_ping "$work/n-exec/docker.sock" 30
