@@ -15,7 +15,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** dockerd on its own roots and socket, no bridge and no iptables; {@link #close} leaves the host as it was. */
+/**
+ * dockerd on its own roots and socket, either on the host with no bridge and no iptables ({@link #start}),
+ * or with its bridge, iptables and ip forwarding inside a network namespace of its own
+ * ({@link #startInNetns}: the namespace is made here and deleted by {@link #close}, so nothing it does to
+ * links, routes or firewall tables reaches the host). {@link #close} leaves the host as it was.
+ */
 final class Dockerd implements AutoCloseable {
 
     static final Path DOCKERD = Path.of("/usr/sbin/dockerd");
@@ -24,7 +29,12 @@ final class Dockerd implements AutoCloseable {
     final Path exec;
     final Path socket;
     final Path log;
+    /** The network namespace dockerd runs in (a name under /run/netns), or null for the host's. */
+    final String netns;
+    private final List<String> flags;
     private Process process;
+    /** Whether dockerd ever answered (so that {@link #close} may start it again to remove its containers). */
+    private boolean answered;
     private final byte[] iptables;
     private final List<Path> hostPathsBefore;
 
@@ -32,8 +42,10 @@ final class Dockerd implements AutoCloseable {
     private static final List<String> HOST_PATHS = List.of("/run/docker", "/etc/docker", "/run/containerd", "/var/lib/docker",
             "/var/run/docker.sock");
 
-    private Dockerd(Path root) throws Exception {
+    private Dockerd(Path root, String netns, List<String> flags) throws Exception {
         this.root = root;
+        this.netns = netns;
+        this.flags = flags;
         this.data = root.resolve("data");
         this.exec = root.resolve("exec");
         this.socket = exec.resolve("docker.sock");
@@ -41,7 +53,8 @@ final class Dockerd implements AutoCloseable {
         Files.createDirectories(data);
         Files.createDirectories(exec);
         Files.createDirectories(root.resolve("cfg"));
-        this.iptables = BerthDaemon.onPath("iptables-save")
+        // in a namespace of its own dockerd cannot touch the host's tables
+        this.iptables = netns == null && BerthDaemon.onPath("iptables-save")
                 ? BerthDaemon.run(List.of("iptables-save"), Map.of(), null, 30).ok().out().getBytes(StandardCharsets.UTF_8) : null;
         List<Path> before = new ArrayList<>();
         for (String p : HOST_PATHS) {
@@ -53,8 +66,29 @@ final class Dockerd implements AutoCloseable {
         this.hostPathsBefore = before;
     }
 
+    /** dockerd on the host's network, with --bridge none --iptables=false --ip-forward=false. */
     static Dockerd start(Path root) throws Exception {
-        Dockerd dd = new Dockerd(root);
+        return startChecked(new Dockerd(root, null, List.of("--bridge", "none", "--iptables=false", "--ip-forward=false")));
+    }
+
+    /**
+     * dockerd inside a new network namespace {@code netns} (only loopback, up), with its default bridge,
+     * iptables and ip forwarding there, and the given extra flags.
+     */
+    static Dockerd startInNetns(Path root, String netns, String... flags) throws Exception {
+        BerthDaemon.run(List.of("ip", "netns", "add", netns), Map.of(), null, 30).ok();
+        Dockerd dd;
+        try {
+            BerthDaemon.run(List.of("ip", "-n", netns, "link", "set", "lo", "up"), Map.of(), null, 30).ok();
+            dd = new Dockerd(root, netns, List.of(flags));
+        } catch (Throwable t) {
+            BerthDaemon.run(List.of("ip", "netns", "del", netns), Map.of(), null, 30);
+            throw t;
+        }
+        return startChecked(dd);
+    }
+
+    private static Dockerd startChecked(Dockerd dd) throws Exception {
         try {
             dd.launch();
         } catch (Throwable t) {
@@ -68,10 +102,17 @@ final class Dockerd implements AutoCloseable {
         return dd;
     }
 
-    private void launch() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(DOCKERD.toString(), "--data-root", data.toString(), "--exec-root", exec.toString(),
-                "-H", "unix://" + socket, "--pidfile", exec.resolve("docker.pid").toString(), "--bridge", "none",
-                "--iptables=false", "--ip-forward=false")
+    /** Starts the process (again, after {@link #stopProcess} or {@link #killProcess}) and waits until it answers. */
+    void launch() throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (netns != null) {
+            // nsenter joins only the network namespace; `ip netns exec` would also remount /sys, hiding the cgroups
+            cmd.addAll(List.of("nsenter", "--net=/run/netns/" + netns));
+        }
+        cmd.addAll(List.of(DOCKERD.toString(), "--data-root", data.toString(), "--exec-root", exec.toString(),
+                "-H", "unix://" + socket, "--pidfile", exec.resolve("docker.pid").toString()));
+        cmd.addAll(flags);
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         process = pb.start();
@@ -82,11 +123,40 @@ final class Dockerd implements AutoCloseable {
             }
             if (Files.exists(socket) && BerthDaemon.run(List.of("docker", "version", "-f", "{{.Server.Version}}"), env(), null, 10)
                     .code() == 0) {
+                answered = true;
                 return;
             }
             Thread.sleep(200);
         }
         fail("dockerd did not answer in 60 s:\n" + logTail());
+    }
+
+    /** SIGTERM, and waits up to 40 s for the exit. */
+    void stopProcess() throws Exception {
+        process.destroy();
+        if (!process.waitFor(40, TimeUnit.SECONDS)) {
+            fail("dockerd did not stop on SIGTERM in 40 s:\n" + logTail());
+        }
+    }
+
+    /**
+     * SIGKILL to dockerd, and to the containerd it started if that outlives it; the shims and containers
+     * live on. The dead containerd's pid file is removed, as a supervisor would: dockerd 20.10 takes any
+     * live process or thread that has come to hold that number for its containerd, and gives up waiting.
+     */
+    void killProcess() throws Exception {
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            fail("dockerd did not die on SIGKILL");
+        }
+        for (long pid : processesUnder()) {
+            ProcessHandle.of(pid).filter(p -> p.info().command().map(c -> c.endsWith("/containerd")).orElse(false))
+                    .ifPresent(p -> {
+                        p.destroyForcibly();
+                        p.onExit().join();
+                    });
+        }
+        Files.deleteIfExists(exec.resolve("containerd/containerd.pid"));
     }
 
     Map<String, String> env() {
@@ -117,6 +187,14 @@ final class Dockerd implements AutoCloseable {
     public void close() throws Exception {
         List<String> problems = new ArrayList<>();
         try {
+            if (answered && !process.isAlive()) {
+                // killed by a test: its containers live on (--live-restore) and only dockerd removes them cleanly
+                try {
+                    launch();
+                } catch (Throwable t) {
+                    problems.add("dockerd did not start again to remove its containers: " + t);
+                }
+            }
             if (process != null && process.isAlive()) {
                 String ids = docker("ps", "-aq").out().trim();
                 if (!ids.isEmpty()) {
@@ -171,6 +249,12 @@ final class Dockerd implements AutoCloseable {
                 }
             }
             removeHostPathsDockerdMade();
+            if (netns != null) {
+                BerthDaemon.Result del = BerthDaemon.run(List.of("ip", "netns", "del", netns), Map.of(), null, 30);
+                if (del.code() != 0) {
+                    problems.add("ip netns del " + netns + " failed: " + del.err());
+                }
+            }
         }
         if (!problems.isEmpty()) {
             throw new AssertionError("stopping dockerd: " + problems + "\n" + logTailQuietly());
