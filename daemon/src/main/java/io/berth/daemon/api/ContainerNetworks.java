@@ -41,7 +41,7 @@ final class ContainerNetworks {
             if (find(state, target) == null) {
                 throw ApiException.notFound("No such container: " + target);
             }
-            if (!hostConfig.path("PortBindings").isEmpty() || hostConfig.path("PublishAllServers").asBoolean(false)) {
+            if (!hostConfig.path("PortBindings").isEmpty() || hostConfig.path("PublishAllPorts").asBoolean(false)) {
                 throw ApiException.invalid("conflicting options: port publishing and the container type network mode");
             }
             if (!links.isEmpty()) {

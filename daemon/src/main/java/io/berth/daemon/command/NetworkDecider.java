@@ -128,7 +128,8 @@ final class NetworkDecider {
             }
             gateway = Cidr.parseAddress(c.gateway());
             if (!subnet.contains(gateway) || gateway == subnet.network() || gateway == subnet.broadcast()) {
-                throw forbidden("no matching subnet for gateway " + c.gateway());
+                throw invalid("invalid network config:\ninvalid gateway " + c.gateway() + ": parent subnet " + subnet
+                        + " doesn't contain this address");
             }
         }
         return new Decision(List.of(new NetworkCreated(c.id(), c.name(), c.driver(), subnet.toString(),
@@ -370,7 +371,7 @@ final class NetworkDecider {
         try {
             return Cidr.parse(text);
         } catch (IllegalArgumentException e) {
-            throw invalid("invalid " + what + " " + text + ": " + e.getMessage());
+            throw invalid("invalid network config:\ninvalid " + what + " " + text + ": invalid CIDR block notation");
         }
     }
 }

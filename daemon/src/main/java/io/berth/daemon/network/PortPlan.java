@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * Which host ports a container publishes ({@code HostConfig.PortBindings}, and with
- * {@code PublishAllServers} every exposed port of the container and its image), and their allocation:
+ * {@code PublishAllPorts} every exposed port of the container and its image), and their allocation:
  * an explicit host port must be free among berth's endpoints, an empty one (or a range) takes the next
  * free port after the last one handed out, as Docker's port allocator does. Pure.
  */
@@ -90,7 +90,7 @@ public final class PortPlan {
                 requests.add(new Request(protocol, hostIp, host[0], host[1], container[0]));
             }
         }
-        if (hostConfig.path("PublishAllServers").asBoolean(false)) {
+        if (hostConfig.path("PublishAllPorts").asBoolean(false)) {
             Set<String> exposed = new LinkedHashSet<>();
             if (imageConfig != null) {
                 imageConfig.path("ExposedPorts").fieldNames().forEachRemaining(exposed::add);

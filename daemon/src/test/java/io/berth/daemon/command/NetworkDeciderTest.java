@@ -120,7 +120,9 @@ class NetworkDeciderTest {
                 false, Map.of(), Map.of(), List.of(), POOL)));
         ApiException gw = assertThrows(ApiException.class, () -> apply(new CreateNetwork(id('x'), "x", "bridge",
                 "10.7.0.0/24", "10.8.0.1", "", false, false, Map.of(), Map.of(), List.of(), POOL)));
-        assertEquals("no matching subnet for gateway 10.8.0.1", gw.getMessage());
+        assertEquals("invalid network config:\ninvalid gateway 10.8.0.1: parent subnet 10.7.0.0/24 doesn't contain this address",
+                gw.getMessage());
+        assertEquals(ApiException.Kind.INVALID, gw.kind());
         ApiException rm = assertThrows(ApiException.class, () -> apply(new RemoveNetwork("bridge")));
         assertEquals("bridge is a pre-defined network and cannot be removed", rm.getMessage());
         ApiException missing = assertThrows(ApiException.class, () -> apply(new RemoveNetwork("nope")));
@@ -171,7 +173,7 @@ class NetworkDeciderTest {
     void publishedPortsAreAllocatedAndConflictsRefused() {
         ObjectNode host = JSON.createObjectNode();
         host.putObject("PortBindings").putArray("80/tcp").addObject().put("HostIp", "127.0.0.1").put("HostPort", "18080");
-        host.put("PublishAllServers", true);
+        host.put("PublishAllPorts", true);
         run('1', "web", "bridge", host, "");
         List<PublishedPort> ports = state.endpoints(id('1')).get(0).ports();
         assertEquals(new PublishedPort("tcp", "127.0.0.1", 18080, 80), ports.get(0));

@@ -33,7 +33,7 @@ class PortPlanTest {
 
     @Test
     void publishAllAddsEveryExposedPortNotBoundAlready() throws Exception {
-        JsonNode host = json("{\"PublishAllServers\":true,\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8080\"}]}}");
+        JsonNode host = json("{\"PublishAllPorts\":true,\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8080\"}]}}");
         List<PortPlan.Request> r = PortPlan.requested(json("{\"ExposedPorts\":{\"80/tcp\":{},\"9000/udp\":{}}}"), host,
                 json("{\"ExposedPorts\":{\"443/tcp\":{}}}"));
         assertEquals(List.of(8080, 0, 0), r.stream().map(PortPlan.Request::hostLow).toList());
