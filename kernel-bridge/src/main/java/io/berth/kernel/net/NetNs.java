@@ -40,6 +40,26 @@ public final class NetNs {
         });
     }
 
+    /**
+     * Moves the namespace held at {@code from} to a new handle {@code to} (bind-mounts it there, then
+     * unmounts and deletes {@code from}): a namespace made ahead of time takes its owner's name in two
+     * mount calls instead of the ~1.5 ms a new namespace costs. {@code to} must not exist yet.
+     */
+    public static void move(Path from, Path to) throws IOException {
+        if (!isNetNs(from)) {
+            throw new IOException("move network namespace " + from + ": not a network namespace handle");
+        }
+        Files.createDirectories(to.getParent());
+        Files.createFile(to);
+        try {
+            Syscalls.mount(from.toAbsolutePath().toString(), to.toAbsolutePath(), null, Syscalls.MS_BIND, null);
+        } catch (IOException e) {
+            Files.deleteIfExists(to);
+            throw e;
+        }
+        delete(from);
+    }
+
     /** Unmounts (MNT_DETACH) and deletes the handle; no error when it is absent. */
     public static void delete(Path handle) throws IOException {
         // a handle mounted twice (two processes creating it at once) needs two unmounts

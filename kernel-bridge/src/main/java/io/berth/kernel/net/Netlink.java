@@ -96,6 +96,42 @@ public final class Netlink implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #addVethPair(String, String, Path)}, in the same single request: {@code name} becomes a
+     * port of {@code bridge} and comes up, the peer gets MAC {@code peerMac} (it stays down: bring it up
+     * from its namespace). What a container's endpoint needs on the host, in one round trip, not four.
+     */
+    public void addVethPair(String name, String peerName, Path peerNetns, String bridge, byte[] peerMac)
+            throws IOException {
+        String operation = "add veth " + name + " peer " + peerName + " on " + bridge;
+        if (peerMac.length != 6) {
+            throw new IllegalArgumentException("a MAC address has 6 bytes, not " + peerMac.length);
+        }
+        int bridgeIndex = indexOf(bridge, operation);
+        int netnsFd;
+        try {
+            netnsFd = Syscalls.open(peerNetns, Syscalls.O_RDONLY);
+        } catch (KernelException e) {
+            throw new KernelException(operation, e.errno(), "network namespace " + peerNetns);
+        }
+        try {
+            socket.ack(RtMessages.newVeth(socket.writer(), name, peerName, netnsFd, bridgeIndex, peerMac, true), operation);
+        } finally {
+            Syscalls.close(netnsFd);
+        }
+    }
+
+    /**
+     * Puts a link made ahead of time to use, in one request: renames {@code link} (which must be down)
+     * to {@code newName}, makes it a port of {@code bridge}, sets its alias and brings it up.
+     */
+    public void renameAndAttach(String link, String newName, String bridge, String alias) throws IOException {
+        String operation = "rename " + link + " to " + newName + " on " + bridge;
+        int index = indexOf(link, operation);
+        int bridgeIndex = indexOf(bridge, operation);
+        socket.ack(RtMessages.renameAndAttach(socket.writer(), index, newName, bridgeIndex, alias), operation);
+    }
+
     /** Sets IFLA_IFALIAS, which berth uses to mark what it owns ({@code berth:<daemonId>:...}); "" clears it. */
     public void setAlias(String link, String alias) throws IOException {
         // sent without a NUL: the kernel stores exactly the bytes it gets and adds the terminator

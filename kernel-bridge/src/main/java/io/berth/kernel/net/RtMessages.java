@@ -43,14 +43,32 @@ final class RtMessages {
      * ifinfomsg plus attributes inside VETH_INFO_PEER.
      */
     static MessageWriter newVeth(MessageWriter m, String name, String peerName, int peerNetnsFd) {
+        return newVeth(m, name, peerName, peerNetnsFd, 0, null, false);
+    }
+
+    /**
+     * A veth pair made ready in one request: {@code name} a port of the bridge with index
+     * {@code masterIndex} (0: none) and up when {@code up}, the peer with MAC {@code peerMac} (null:
+     * the kernel's). The peer stays down: asking for it up when it is created in another namespace
+     * fails with ENOTCONN (kernel 6.18), so its own namespace brings it up.
+     */
+    static MessageWriter newVeth(MessageWriter m, String name, String peerName, int peerNetnsFd, int masterIndex,
+                                 byte[] peerMac, boolean up) {
+        int flags = up ? Rtnl.IFF_UP : 0;
         m.header(Rtnl.RTM_NEWLINK, Rtnl.NLM_F_ACK | Rtnl.NLM_F_CREATE | Rtnl.NLM_F_EXCL)
-                .ifinfo(Rtnl.AF_UNSPEC, 0, 0, 0)
+                .ifinfo(Rtnl.AF_UNSPEC, 0, flags, flags)
                 .attr(Rtnl.IFLA_IFNAME, name);
+        if (masterIndex > 0) {
+            m.attrU32(Rtnl.IFLA_MASTER, masterIndex);
+        }
         int info = m.nest(Rtnl.IFLA_LINKINFO);
         m.attr(Rtnl.IFLA_INFO_KIND, "veth");
         int data = m.nest(Rtnl.IFLA_INFO_DATA);
         int peer = m.open(Rtnl.VETH_INFO_PEER);
         m.ifinfo(Rtnl.AF_UNSPEC, 0, 0, 0).attr(Rtnl.IFLA_IFNAME, peerName);
+        if (peerMac != null) {
+            m.attr(Rtnl.IFLA_ADDRESS, peerMac);
+        }
         if (peerNetnsFd >= 0) {
             m.attrU32(Rtnl.IFLA_NET_NS_FD, peerNetnsFd);
         }
@@ -64,6 +82,16 @@ final class RtMessages {
     static MessageWriter setLink(MessageWriter m, String name, int flags, int change) {
         return m.header(Rtnl.RTM_SETLINK, Rtnl.NLM_F_ACK).ifinfo(Rtnl.AF_UNSPEC, 0, flags, change)
                 .attr(Rtnl.IFLA_IFNAME, name);
+    }
+
+    /**
+     * Renames the link with index {@code index} (it must be down) to {@code newName}, makes it a port of
+     * the bridge with index {@code masterIndex}, sets its alias and brings it up: one request.
+     */
+    static MessageWriter renameAndAttach(MessageWriter m, int index, String newName, int masterIndex, String alias) {
+        return m.header(Rtnl.RTM_SETLINK, Rtnl.NLM_F_ACK).ifinfo(Rtnl.AF_UNSPEC, index, Rtnl.IFF_UP, Rtnl.IFF_UP)
+                .attr(Rtnl.IFLA_IFNAME, newName).attrU32(Rtnl.IFLA_MASTER, masterIndex)
+                .attr(Rtnl.IFLA_IFALIAS, alias.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** Sets the hairpin mode of a bridge port (what {@code bridge link set dev X hairpin on} does). */

@@ -65,6 +65,14 @@ public interface NetworkDriver extends ExtensionPoint {
     }
 
     /**
+     * A namespace made ahead of time, which a container may later bring to {@link #join} one of this
+     * driver's networks as {@code interfaceName}: the driver may make ahead what join needs (a veth pair
+     * with that end inside), so that a container's start does not wait for it. What it makes must go
+     * with the namespace if the namespace is never joined. Optional: the default makes nothing.
+     */
+    default void prepare(Path netns, String interfaceName) throws IOException {}
+
+    /**
      * Undoes {@link #join} on the host (links, rules, port reservations); safe when the namespace is
      * gone already or join never ran.
      */

@@ -54,6 +54,13 @@ public class BridgeNetworkDriver implements NetworkDriver {
      */
     private final Map<String, NetworkSpec> networks = new LinkedHashMap<>();
     private final Map<String, EndpointSpec> endpoints = new LinkedHashMap<>();
+    /**
+     * What was made ahead in prepared namespaces, by the namespace's inode: the host end of the veth
+     * pair, and an rtnetlink socket already inside (so a join does not wait to enter the namespace).
+     */
+    private final Map<Long, Prepared> prepared = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Prepared(String hostEnd, Netlink inside) {}
 
     @Override
     public String name() {
@@ -145,18 +152,27 @@ public class BridgeNetworkDriver implements NetworkDriver {
         }
         String hostEnd = vethName(endpoint);
         try {
+            Prepared ahead = prepared.remove(inode(netns));
             try (Netlink nl = Netlink.open()) {
                 nl.deleteLink(hostEnd); // a leftover of an interrupted join
-                nl.addVethPair(hostEnd, endpoint.interfaceName(), netns);
-                nl.setAlias(hostEnd, mark(endpoint));
-                nl.setMaster(hostEnd, bridgeName(network));
+                if (ahead != null && endpoint.interfaceName().equals("eth0") && nl.link(ahead.hostEnd()).isPresent()) {
+                    nl.renameAndAttach(ahead.hostEnd(), hostEnd, bridgeName(network), mark(endpoint));
+                } else {
+                    if (ahead != null) {
+                        ahead.inside().close();
+                    }
+                    ahead = null;
+                    nl.addVethPair(hostEnd, endpoint.interfaceName(), netns, bridgeName(network), mac(endpoint.macAddress()));
+                    nl.setAlias(hostEnd, mark(endpoint));
+                }
                 if (!endpoint.ports().isEmpty()) {
                     nl.setHairpin(hostEnd, true);
                 }
-                nl.setUp(hostEnd);
             }
-            try (Netlink inside = Netlink.openIn(netns)) {
-                inside.setMac(endpoint.interfaceName(), mac(endpoint.macAddress()));
+            try (Netlink inside = ahead != null ? ahead.inside() : Netlink.openIn(netns)) {
+                if (ahead != null) {
+                    inside.setMac(endpoint.interfaceName(), mac(endpoint.macAddress()));
+                }
                 inside.addAddress(endpoint.interfaceName(), address(endpoint.address()), network.prefixLength());
                 inside.setUp(endpoint.interfaceName());
                 if (endpoint.defaultRoute() && !network.internal()) {
@@ -171,6 +187,28 @@ public class BridgeNetworkDriver implements NetworkDriver {
             leave(network, endpoint);
             throw e;
         }
+    }
+
+    /**
+     * Makes the veth pair of a namespace made ahead of time: the peer inside, the host end down and
+     * outside any bridge, named "vsp" and 7 random hex digits, marked as a spare. Not synchronized: it
+     * runs in the background while containers start.
+     */
+    @Override
+    public void prepare(Path netns, String interfaceName) throws IOException {
+        String name = "vsp" + HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(4)).substring(0, 7);
+        try (Netlink nl = Netlink.open()) {
+            nl.addVethPair(name, interfaceName, netns);
+            nl.setAlias(name, "berth:" + daemonId + ":spare");
+        }
+        Prepared old = prepared.put(inode(netns), new Prepared(name, Netlink.openIn(netns)));
+        if (old != null) {
+            old.inside().close();
+        }
+    }
+
+    private static long inode(Path netns) throws IOException {
+        return ((Number) Files.getAttribute(netns, "unix:ino")).longValue();
     }
 
     @Override

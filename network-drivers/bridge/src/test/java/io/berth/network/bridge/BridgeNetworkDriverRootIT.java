@@ -129,8 +129,12 @@ class BridgeNetworkDriverRootIT {
         inHost(() -> {
             driver.createNetwork(NET);
             driver.createNetwork(OTHER);
+            driver.prepare(c1, "eth0"); // c1's veth pair is made ahead, c2's and c3's at the join
             driver.join(NET, endpoint('1', NET, "10.232.1.2", List.of()), c1);
             driver.join(NET, endpoint('1', NET, "10.232.1.2", List.of()), c1); // idempotent
+            try (Netlink nl = Netlink.open()) {
+                assertTrue(nl.links().stream().noneMatch(l -> l.name().startsWith("vsp")), "the spare pair was put to use");
+            }
             driver.join(NET, endpoint('2', NET, "10.232.1.3", List.of()), c2);
             driver.join(OTHER, endpoint('3', OTHER, "10.232.2.2", List.of()), c3);
             return null;
