@@ -121,13 +121,18 @@ abstract class NetworkEngine implements AutoCloseable {
     record ApiAnswer(int status, String body) {}
 
     /** The network namespace handles (nsfs mounts) under {@link #root()}, one mount point a line. */
+    /**
+     * The network namespace handles mounted under the daemon's root, berthd's spares left out (the
+     * namespaces it makes ahead of time for the next containers: made and used as containers start).
+     */
     List<String> netnsHandles() throws IOException {
         List<String> handles = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
             String[] halves = line.split(" - ", 2);
             String[] fields = halves[0].split(" ");
             String mountPoint = fields[4].replace("\\040", " ");
-            if (halves.length == 2 && halves[1].startsWith("nsfs ") && mountPoint.startsWith(root().toString())) {
+            if (halves.length == 2 && halves[1].startsWith("nsfs ") && mountPoint.startsWith(root().toString())
+                    && !Path.of(mountPoint).getFileName().toString().startsWith(".spare-")) {
                 handles.add(mountPoint);
             }
         }
