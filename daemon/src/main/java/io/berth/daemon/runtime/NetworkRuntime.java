@@ -216,7 +216,7 @@ public final class NetworkRuntime {
         // the background; deleting a veth ourselves waits for the device to unregister (~25 ms)
         quietly("delete the network namespace of " + c.id(), () -> NetNs.delete(sandbox(c.id())));
         for (Endpoint e : state.endpoints(c.id())) {
-            unwire(e);
+            unwire(e, true);
         }
         LOG.debug("network teardown of {} took {} µs", c.id(), (System.nanoTime() - t0) / 1000);
     }
@@ -234,7 +234,7 @@ public final class NetworkRuntime {
         state.memberships(containerId).forEach(m -> wanted.add(m.networkId()));
         for (Endpoint e : state.endpoints(containerId)) {
             if (!wanted.contains(e.networkId())) {
-                unwire(e);
+                unwire(e, false);
             }
         }
         Set<String> before = new HashSet<>();
@@ -251,7 +251,7 @@ public final class NetworkRuntime {
             lastErrors.put(containerId, e.getMessage());
             for (Endpoint x : state.endpoints(containerId)) {
                 if (!before.contains(x.networkId())) {
-                    unwire(x);
+                    unwire(x, false);
                     record(new Command.DisconnectContainer(containerId, x.networkId(), true));
                 }
             }
@@ -305,10 +305,16 @@ public final class NetworkRuntime {
         wired.add(c.id() + "/" + n.id());
     }
 
-    private void unwire(Endpoint e) {
+    /** Takes the endpoint off its network; {@code namespaceDeleted} when its container's namespace is gone. */
+    private void unwire(Endpoint e, boolean namespaceDeleted) {
         wired.remove(e.containerId() + "/" + e.networkId());
-        state.network(e.networkId()).ifPresent(n ->
-                quietly("leave " + n.name() + " for " + e.containerId(), () -> driverOf(n).leave(spec(n), spec(e))));
+        state.network(e.networkId()).ifPresent(n -> quietly("leave " + n.name() + " for " + e.containerId(), () -> {
+            if (namespaceDeleted) {
+                driverOf(n).leaveDeleted(spec(n), spec(e));
+            } else {
+                driverOf(n).leave(spec(n), spec(e));
+            }
+        }));
         record(new Command.RecordEndpointReleased(e.containerId(), e.networkId()));
     }
 

@@ -249,6 +249,20 @@ public final class Netlink implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes the link with this index, if it still exists: unlike a name, an index is never given to
+     * another link, so a deletion done later (in the background) cannot hit a new link of the same name.
+     */
+    public void deleteLink(int index) throws IOException {
+        try {
+            socket.ack(RtMessages.deleteLink(socket.writer(), index), "delete link " + index);
+        } catch (KernelException e) {
+            if (!e.is(Errno.ENODEV)) {
+                throw e;
+            }
+        }
+    }
+
     @Override
     public void close() {
         socket.close();

@@ -108,6 +108,10 @@ final class RtMessages {
                 .attr(Rtnl.IFLA_IFNAME, name);
     }
 
+    static MessageWriter deleteLink(MessageWriter m, int index) {
+        return m.header(Rtnl.RTM_DELLINK, Rtnl.NLM_F_ACK).ifinfo(Rtnl.AF_UNSPEC, index, 0, 0);
+    }
+
     /** An IPv4 address with its broadcast address (none for /31 and /32, which have no broadcast). */
     static MessageWriter newAddress(MessageWriter m, int linkIndex, Inet4Address address, int prefixLength) {
         m.header(Rtnl.RTM_NEWADDR, Rtnl.NLM_F_ACK | Rtnl.NLM_F_CREATE | Rtnl.NLM_F_EXCL)

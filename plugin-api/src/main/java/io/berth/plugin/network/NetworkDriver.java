@@ -79,6 +79,15 @@ public interface NetworkDriver extends ExtensionPoint {
     default void leave(NetworkSpec network, EndpointSpec endpoint) throws IOException {}
 
     /**
+     * As {@link #leave}, for an endpoint whose namespace the daemon has deleted already (its container
+     * is gone): what was inside goes with the namespace, so the driver need not wait for it. The
+     * default is {@link #leave}.
+     */
+    default void leaveDeleted(NetworkSpec network, EndpointSpec endpoint) throws IOException {
+        leave(network, endpoint);
+    }
+
+    /**
      * After a daemon (re)start: makes the host match exactly these networks and endpoints of this
      * driver: recreates what is missing (devices, rules, port reservations) and removes what this driver
      * made for this daemon that they do not account for.

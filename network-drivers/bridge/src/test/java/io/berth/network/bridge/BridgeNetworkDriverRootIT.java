@@ -155,6 +155,24 @@ class BridgeNetworkDriverRootIT {
             return null;
         });
         assertFalse(sh(c2, "ip", "link").contains("eth0"), "the veth pair is gone");
+
+        // a stopped container: the daemon deletes its namespace, then the driver lets go without waiting
+        EndpointSpec gone = endpoint('3', OTHER, "10.232.2.2", List.of());
+        NetNs.delete(c3);
+        inHost(() -> {
+            driver.leaveDeleted(OTHER, gone);
+            return null;
+        });
+        boolean vanished = false;
+        for (int i = 0; i < 100 && !vanished; i++) {
+            vanished = inHost(() -> {
+                try (Netlink nl = Netlink.open()) {
+                    return nl.link(BridgeNetworkDriver.vethName(gone)).isEmpty();
+                }
+            });
+            Thread.sleep(20);
+        }
+        assertTrue(vanished, "the host end of a deleted namespace's veth goes too");
     }
 
     @Test
