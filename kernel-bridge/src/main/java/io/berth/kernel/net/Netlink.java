@@ -82,18 +82,8 @@ public final class Netlink implements AutoCloseable {
      * EEXIST when either name is taken on its side.
      */
     public void addVethPair(String name, String peerName, Path peerNetns) throws IOException {
-        String operation = "add veth " + name + " peer " + peerName;
-        int netnsFd;
-        try {
-            netnsFd = Syscalls.open(peerNetns, Syscalls.O_RDONLY);
-        } catch (KernelException e) {
-            throw new KernelException(operation, e.errno(), "network namespace " + peerNetns);
-        }
-        try {
-            socket.ack(RtMessages.newVeth(socket.writer(), name, peerName, netnsFd), operation);
-        } finally {
-            Syscalls.close(netnsFd);
-        }
+        addVeth("add veth " + name + " peer " + peerName, peerNetns,
+                fd -> RtMessages.newVeth(socket.writer(), name, peerName, fd));
     }
 
     /**
@@ -108,6 +98,12 @@ public final class Netlink implements AutoCloseable {
             throw new IllegalArgumentException("a MAC address has 6 bytes, not " + peerMac.length);
         }
         int bridgeIndex = indexOf(bridge, operation);
+        addVeth(operation, peerNetns, fd -> RtMessages.newVeth(socket.writer(), name, peerName, fd, bridgeIndex, peerMac, true));
+    }
+
+    /** Sends the veth request {@code request} builds for the namespace open at a file descriptor. */
+    private void addVeth(String operation, Path peerNetns, java.util.function.IntFunction<MessageWriter> request)
+            throws IOException {
         int netnsFd;
         try {
             netnsFd = Syscalls.open(peerNetns, Syscalls.O_RDONLY);
@@ -115,7 +111,7 @@ public final class Netlink implements AutoCloseable {
             throw new KernelException(operation, e.errno(), "network namespace " + peerNetns);
         }
         try {
-            socket.ack(RtMessages.newVeth(socket.writer(), name, peerName, netnsFd, bridgeIndex, peerMac, true), operation);
+            socket.ack(request.apply(netnsFd), operation);
         } finally {
             Syscalls.close(netnsFd);
         }
