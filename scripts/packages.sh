@@ -5,6 +5,8 @@ need=""
 command -v busybox >/dev/null 2>&1 || need="$need busybox-static"
 command -v curl >/dev/null 2>&1 || need="$need curl"
 command -v ip >/dev/null 2>&1 || need="$need iproute2"
+# the bridge network driver's firewall (iptables-restore; on Debian 12 it drives nf_tables)
+command -v iptables-restore >/dev/null 2>&1 || need="$need iptables"
 command -v make >/dev/null 2>&1 || need="$need make"
 command -v cc >/dev/null 2>&1 || need="$need gcc libc6-dev"
 command -v mvn >/dev/null 2>&1 || need="$need maven"
