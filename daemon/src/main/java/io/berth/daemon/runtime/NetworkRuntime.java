@@ -92,8 +92,12 @@ public final class NetworkRuntime {
      * move costs two mount calls; a new namespace ~1.5 ms, most of a start's network setup), then makes
      * a new spare in the background.
      */
-    private void makeSandbox(String containerId) throws IOException {
-        Path spare = spares.poll();
+    private void makeSandbox(String containerId, Network first) throws IOException {
+        // a spare holds what the default network's driver made ahead: only a container whose first
+        // network has that driver can use it
+        boolean sameDriver = state.networkByName(drivers.defaultNetwork()).map(d -> d.driver().equals(first.driver()))
+                .orElse(false);
+        Path spare = sameDriver ? spares.poll() : null;
         boolean moved = false;
         if (spare != null) {
             try {
@@ -181,7 +185,7 @@ public final class NetworkRuntime {
                 allocate(c.id()); // released after the start was decided (a restart right after an exit)
             }
             long t1 = System.nanoTime();
-            makeSandbox(c.id());
+            makeSandbox(c.id(), primary);
             long t2 = System.nanoTime();
             for (Endpoint e : state.endpoints(c.id())) {
                 wire(c, e);
