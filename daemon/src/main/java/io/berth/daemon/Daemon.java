@@ -231,15 +231,11 @@ public final class Daemon implements AutoCloseable {
             n.init(new DriverContext(paths.dataRoot().resolve("network").resolve(n.name()),
                     paths.runtime("network", n.name()), libexec, id));
         }
-        if (!networks.containsKey(config.defaultNetwork()) && !networks.containsKey(driverOfPredefined(config.defaultNetwork()))) {
+        if (!networks.containsKey(config.defaultNetwork())) {
             throw new StartupException("the default network driver \"" + config.defaultNetwork()
                     + "\" is not loaded (available: " + String.join(", ", networks.keySet()) + ")");
         }
         return new Drivers(storage, isolation, networks, config.defaultNetwork());
-    }
-
-    private static String driverOfPredefined(String network) {
-        return network.equals("none") ? "none" : network;
     }
 
     private void lockDataRoot(Path dataRoot) throws IOException, StartupException {

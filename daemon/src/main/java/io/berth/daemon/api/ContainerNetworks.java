@@ -31,7 +31,7 @@ final class ContainerNetworks {
         JsonNode endpoints = networking.path("EndpointsConfig");
         List<String> links = ContainerSpecs.strings(hostConfig.path("Links"));
         for (String link : links) {
-            String target = link.split(":", 2)[0];
+            String target = io.berth.daemon.network.LegacyLink.parse(link).target();
             if (find(state, target) == null) {
                 throw ApiException.notFound("could not get container for " + target + ": No such container: " + target);
             }

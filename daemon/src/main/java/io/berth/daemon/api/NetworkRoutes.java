@@ -129,11 +129,12 @@ public final class NetworkRoutes {
             }
             JsonNode ipam = configs.size() == 1 ? configs.get(0) : JSON.createObjectNode();
             String id = ContainerLifecycle.newId();
-            Command.CreateNetwork command = new Command.CreateNetwork(id, name, driver.isEmpty() ? "bridge" : driver,
-                    ipam.path("Subnet").asText(""), ipam.path("Gateway").asText(""), ipam.path("IPRange").asText(""),
-                    body.path("Internal").asBoolean(false), body.path("Attachable").asBoolean(false),
-                    strings(body.path("Labels")), strings(body.path("Options")), HostRoutes.read(), pool);
-            return engine.send(command, call.caller(), Journal.newCorrelationId())
+            // the host's routes are a file read: on a worker, not on the event loop
+            return engine.blocking(HostRoutes::read).compose(routes -> engine.send(new Command.CreateNetwork(id, name,
+                    driver.isEmpty() ? "bridge" : driver, ipam.path("Subnet").asText(""), ipam.path("Gateway").asText(""),
+                    ipam.path("IPRange").asText(""), body.path("Internal").asBoolean(false),
+                    body.path("Attachable").asBoolean(false), strings(body.path("Labels")), strings(body.path("Options")),
+                    routes, pool), call.caller(), Journal.newCorrelationId()))
                     .compose(r -> engine.blocking(() -> {
                         runtime.ensureNetwork(id);
                         return id;

@@ -59,11 +59,10 @@ public final class BerthNames implements EmbeddedDns.Names {
             }
             state.membership(containerId, n.id()).ifPresent(m -> {
                 for (String link : m.links()) {
-                    String[] parts = link.replaceFirst("^/", "").split(":", 2);
-                    String alias = parts.length == 2 ? parts[1].substring(parts[1].lastIndexOf('/') + 1) : parts[0];
-                    if (alias.equalsIgnoreCase(name.replaceFirst("\\.$", ""))) {
+                    LegacyLink l = LegacyLink.parse(link);
+                    if (l.alias().equalsIgnoreCase(name.replaceFirst("\\.$", ""))) {
                         try {
-                            state.findContainer(parts[0]).flatMap(t -> state.endpoint(t.id(), n.id()))
+                            state.findContainer(l.target()).flatMap(t -> state.endpoint(t.id(), n.id()))
                                     .ifPresent(t -> found.add(address(t.address())));
                         } catch (EngineState.AmbiguousException ignored) {
                             // no answer for an ambiguous link

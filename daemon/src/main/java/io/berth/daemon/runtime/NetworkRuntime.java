@@ -6,6 +6,7 @@ import io.berth.daemon.command.Command;
 import io.berth.daemon.command.Journal;
 import io.berth.daemon.network.BerthNames;
 import io.berth.daemon.network.HostFiles;
+import io.berth.daemon.network.LegacyLink;
 import io.berth.daemon.network.dns.EmbeddedDns;
 import io.berth.daemon.state.Container;
 import io.berth.daemon.state.Endpoint;
@@ -373,11 +374,10 @@ public final class NetworkRuntime {
             }
             userNetwork |= !n.predefined() && n.hasEndpoints();
             for (String link : m.links()) {
-                String[] parts = link.replaceFirst("^/", "").split(":", 2);
-                String alias = parts.length == 2 ? parts[1].substring(parts[1].lastIndexOf('/') + 1) : parts[0];
+                LegacyLink l = LegacyLink.parse(link);
                 try {
-                    state.findContainer(parts[0]).ifPresent(t -> state.endpoint(t.id(), n.id()).ifPresent(te ->
-                            links.add(te.address() + "\t" + alias + " " + t.shortId() + " " + t.name())));
+                    state.findContainer(l.target()).ifPresent(t -> state.endpoint(t.id(), n.id()).ifPresent(te ->
+                            links.add(te.address() + "\t" + l.alias() + " " + t.shortId() + " " + t.name())));
                 } catch (EngineState.AmbiguousException ignored) {
                     // an ambiguous link target gets no entry
                 }

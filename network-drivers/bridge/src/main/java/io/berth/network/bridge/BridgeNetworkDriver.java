@@ -203,7 +203,7 @@ public class BridgeNetworkDriver implements NetworkDriver {
      */
     @Override
     public void prepare(Path netns, String interfaceName) throws IOException {
-        String name = "vsp" + HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(4)).substring(0, 7);
+        String name = "vsp" + String.format("%07x", java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 28));
         try (Netlink nl = Netlink.open()) {
             nl.addVethPair(name, interfaceName, netns);
             nl.setAlias(name, "berth:" + daemonId + ":spare");
