@@ -14,10 +14,12 @@ import java.util.HexFormat;
  * @param defaultNetwork the network mode for "default" (bridge)
  * @param bridge        the networking flags
  * @param registryMirror where docker.io pulls go instead, or null
+ * @param history       snapshots, retention and audit settings
  */
 public record DaemonConfig(Path dataRoot, Path execRoot, Path socket, String storageDriver, String isolation,
                            String defaultNetwork, Path home, boolean sideEffects, boolean fsync,
-                           java.net.URI registryMirror, BridgeConfig bridge) {
+                           java.net.URI registryMirror, BridgeConfig bridge,
+                           HistoryConfig history) {
 
     /** Whether this daemon runs on the default data and exec roots (the host's main berthd). */
     public boolean defaultRoots() {

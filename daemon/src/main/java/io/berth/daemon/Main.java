@@ -29,6 +29,13 @@ public final class Main {
               -l, --log-level LEVEL    debug, info, warn or error (default info)
               -p, --pidfile FILE       write the daemon's pid to FILE
                   --fsync              force every acknowledged event to disk (survives power loss)
+                  --history-retention-age AGE
+                                       drop event-log and audit records older than AGE (30d, 12h; default: keep)
+                  --history-retention-size SIZE
+                                       keep the event log and the audit trail each below SIZE (10g; default: no limit)
+                  --snapshot-interval N
+                                       snapshot the state every N events (default 100000)
+                  --audit-reads        audit read-only API calls too
                   --no-side-effects    replay the log and serve the state only: touch no container
                   --registry-mirror URL
                                        pull docker.io images from this registry instead
@@ -39,7 +46,7 @@ public final class Main {
     /** The parsed command line. */
     record Options(Path dataRoot, Path execRoot, String host, String storageDriver, String isolation,
                    String defaultNetwork, String logLevel, Path pidfile, boolean fsync, boolean noSideEffects,
-                   java.net.URI registryMirror, BridgeConfig bridge) {}
+                   java.net.URI registryMirror, BridgeConfig bridge, HistoryConfig history) {}
 
     /** A command line that cannot be used; the message says why. */
     static final class UsageException extends Exception {
@@ -64,6 +71,7 @@ public final class Main {
         Path pidfile = null;
         boolean fsync = false;
         boolean noSideEffects = false;
+        HistoryConfig history = HistoryConfig.defaults();
         java.net.URI mirror = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -76,9 +84,12 @@ public final class Main {
             switch (arg) {
                 case "--fsync" -> fsync = true;
                 case "--no-side-effects" -> noSideEffects = true;
+                case "--audit-reads" -> history = new HistoryConfig(history.retentionAge(), history.retentionBytes(),
+                        history.snapshotInterval(), history.rollCycle(), true);
                 case "--data-root", "--exec-root", "-H", "--host", "-s", "--storage-driver", "--isolation",
                         "--default-network", "-l", "--log-level", "-p", "--pidfile", "--registry-mirror",
-                        "-b", "--bridge", "--bip", "--default-address-pool", "--dns" -> {
+                        "-b", "--bridge", "--bip", "--default-address-pool", "--dns", "--history-retention-age",
+                        "--history-retention-size", "--snapshot-interval", "--log-roll-cycle" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new UsageException("option " + arg + " needs a value");
@@ -97,6 +108,8 @@ public final class Main {
                         case "-b", "--bridge" -> bridge = value;
                         case "--bip" -> bip = value;
                         case "--dns" -> dns.add(value);
+                        case "--history-retention-age", "--history-retention-size", "--snapshot-interval",
+                                "--log-roll-cycle" -> history = history(history, arg, value);
                         case "--default-address-pool" -> {
                             for (String part : value.split(",")) {
                                 if (part.startsWith("base=")) {
@@ -126,15 +139,40 @@ public final class Main {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+        try {
+            history.validate();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
         return new Options(dataRoot, execRoot, host, storage, isolation, network, level, pidfile, fsync, noSideEffects,
-                mirror, bridgeConfig);
+                mirror, bridgeConfig, history);
     }
 
     static DaemonConfig config(Options o, Path home) {
         Path socket = o.host() == null ? o.execRoot().resolve("berth.sock") : Path.of(o.host().substring("unix://".length()));
         return new DaemonConfig(o.dataRoot().toAbsolutePath(), o.execRoot().toAbsolutePath(),
                 socket.toAbsolutePath(), o.storageDriver(), o.isolation(), o.defaultNetwork(), home,
-                !o.noSideEffects(), o.fsync(), o.registryMirror(), o.bridge());
+                !o.noSideEffects(), o.fsync(), o.registryMirror(), o.bridge(), o.history());
+    }
+
+    /** {@code current} with one history flag set. */
+    private static HistoryConfig history(HistoryConfig current, String flag, String value) throws UsageException {
+        try {
+            return switch (flag) {
+                case "--history-retention-age" -> new HistoryConfig(HistoryConfig.parseAge(value), current.retentionBytes(),
+                        current.snapshotInterval(), current.rollCycle(), current.auditReads());
+                case "--history-retention-size" -> new HistoryConfig(current.retentionAge(), HistoryConfig.parseSize(value),
+                        current.snapshotInterval(), current.rollCycle(), current.auditReads());
+                case "--snapshot-interval" -> new HistoryConfig(current.retentionAge(), current.retentionBytes(),
+                        Integer.parseInt(value), current.rollCycle(), current.auditReads());
+                default -> new HistoryConfig(current.retentionAge(), current.retentionBytes(),
+                        current.snapshotInterval(), value, current.auditReads());
+            };
+        } catch (NumberFormatException e) {
+            throw new UsageException(flag + " takes a number, not " + value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     /** Closes {@code daemon} when the JVM shuts down (SIGTERM, SIGINT, System.exit), then counts {@code stopped} down. */

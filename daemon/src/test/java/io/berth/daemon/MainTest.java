@@ -29,5 +29,21 @@ class MainTest {
         assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"--data-root"}));
         assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"-H", "tcp://1.2.3.4:2375"}));
         assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"--log-level", "loud"}));
+        assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"--history-retention-age", "soon"}));
+        assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"--history-retention-size", "-1"}));
+        assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"--snapshot-interval", "0"}));
+        assertThrows(Main.UsageException.class, () -> Main.parse(new String[] {"--log-roll-cycle", "weekly"}));
+    }
+
+    @Test
+    void parsesHistoryFlags() throws Exception {
+        HistoryConfig h = Main.parse(new String[] {"--history-retention-age", "1d12h", "--history-retention-size=512m",
+                "--snapshot-interval", "5000", "--log-roll-cycle", "minutely", "--audit-reads"}).history();
+        assertEquals(java.time.Duration.ofHours(36), h.retentionAge());
+        assertEquals(512L << 20, h.retentionBytes());
+        assertEquals(5000, h.snapshotInterval());
+        assertEquals("minutely", h.rollCycle());
+        assertTrue(h.auditReads());
+        assertEquals(HistoryConfig.defaults(), Main.parse(new String[0]).history());
     }
 }
