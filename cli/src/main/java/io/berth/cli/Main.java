@@ -62,6 +62,7 @@ public final class Main {
               rm        Remove one or more containers
               ps        List containers
               logs      Fetch the logs of a container
+              events    Get events from the server's log (live, or history with --since; --raw: berth's own)
               diff      Inspect changes to files or directories on a container's filesystem
               export    Export a container's filesystem as a tar archive
               commit    Create a new image from a container's changes
@@ -200,6 +201,7 @@ public final class Main {
                 case "network connect" -> networks.connect(NetworkCommands.connectFlags().parse(rest));
                 case "network disconnect" -> networks.disconnect(new Flags(false).flag("-f", "--force").parse(rest));
                 case "export" -> containers.export(new Flags(false).option("-o", "--output").parse(rest));
+                case "events" -> new EventCommands(api, out).events(EventCommands.flags().parse(rest));
                 case "logs" -> containers.logs(new Flags(false).flag("-f", "--follow").flag("-t", "--timestamps")
                         .flag("--details").option("-n", "--tail").option("--since").option("--until").parse(rest));
                 case "ps" -> containers.ps(new Flags(false).flag("-a", "--all").flag("-q", "--quiet").flag("--no-trunc")
@@ -237,7 +239,7 @@ public final class Main {
                 }
             };
         } catch (Flags.HelpRequested e) {
-            out.print(command.startsWith("network") ? NetworkCommands.USAGE : USAGE);
+            out.print(command.startsWith("network") ? NetworkCommands.USAGE : command.equals("events") ? EventCommands.USAGE : USAGE);
             return 0;
         } catch (StatusError e) {
             if (e.getMessage() != null && !e.getMessage().isEmpty()) {

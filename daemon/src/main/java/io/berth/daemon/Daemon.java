@@ -67,6 +67,7 @@ public final class Daemon implements AutoCloseable {
     private ApiServer api;
     private ContainerRuntime runtime;
     private PluginHost plugins;
+    private io.berth.daemon.feed.EventFeeds feeds;
     private FileChannel lockChannel;
     private FileLock lock;
 
@@ -131,6 +132,9 @@ public final class Daemon implements AutoCloseable {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }
         journal.register(vertx);
+        io.berth.daemon.feed.LogTail tail = new io.berth.daemon.feed.LogTail(log);
+        journal.addListener(applied -> tail.appended());
+        feeds = new io.berth.daemon.feed.EventFeeds(vertx, log, tail, io.berth.daemon.feed.EventFeeds.replaying(log));
 
         ImageStore images = new ImageStore(paths.images());
         NetClient netClient = vertx.createNetClient(new NetClientOptions());
@@ -157,6 +161,7 @@ public final class Daemon implements AutoCloseable {
         new ContainerRoutes(engine).register(router);
         new ImageRoutes(engine).register(router);
         new BuildRoutes(engine).register(router);
+        new io.berth.daemon.api.EventRoutes(feeds).register(router);
         new NetworkRoutes(engine, networkRuntime, new Command.AddressPool(config.bridge().poolBase(),
                 config.bridge().poolSize())).register(router);
         api.serve(router);
@@ -264,6 +269,9 @@ public final class Daemon implements AutoCloseable {
             }
         } catch (Exception e) {
             LOG.warn("closing the API: {}", e.getMessage());
+        }
+        if (feeds != null) {
+            feeds.close();
         }
         if (runtime != null) {
             runtime.shutdown();

@@ -29,7 +29,6 @@ public final class SystemRoutes {
         r.get("/system/df", this::diskUsage);
         // Docker endpoints that later issues implement: say so instead of pretending
         for (String[] e : List.of(
-                new String[] {"GET", "/events"},
                 new String[] {"POST", "/containers/prune"},
                 new String[] {"POST", "/containers/{id}/exec"}, new String[] {"POST", "/exec/{id}/start"},
                 new String[] {"POST", "/exec/{id}/resize"}, new String[] {"GET", "/exec/{id}/json"},

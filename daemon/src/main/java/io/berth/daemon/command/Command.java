@@ -1,5 +1,7 @@
 package io.berth.daemon.command;
 
+import io.berth.daemon.events.Event;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.plugin.isolation.StartedProcess;
 import java.util.List;
@@ -51,20 +53,24 @@ public sealed interface Command {
      * @param tags      normalised references to point at it (none for an untagged image)
      * @param parent    the image it was made from by a build step or commit ("" for none)
      * @param buildKey  the build cache key of the step that made it ("" when not built)
+     * @param origin    what made it: {@link Event.ImageCreated#IMPORT}, {@code LOAD}, {@code PULL}, {@code COMMIT}
+     *                  or {@code BUILD}
      */
     record RegisterImage(String imageId, String config, List<NewLayer> newLayers, List<String> layers, long size,
-                         long createdNanos, String comment, List<String> tags, String parent, String buildKey)
+                         long createdNanos, String comment, List<String> tags, String parent, String buildKey,
+                         String origin)
             implements Command {
 
         /** An image with no parent: imported, loaded or pulled. */
         public RegisterImage(String imageId, String config, List<NewLayer> newLayers, List<String> layers, long size,
-                             long createdNanos, String comment, List<String> tags) {
-            this(imageId, config, newLayers, layers, size, createdNanos, comment, tags, "", "");
+                             long createdNanos, String comment, List<String> tags, String origin) {
+            this(imageId, config, newLayers, layers, size, createdNanos, comment, tags, "", "", origin);
         }
 
         /** The same registration as the result of a build step with cache key {@code key}. */
         public RegisterImage withBuildKey(String key) {
-            return new RegisterImage(imageId, config, newLayers, layers, size, createdNanos, comment, tags, parent, key);
+            return new RegisterImage(imageId, config, newLayers, layers, size, createdNanos, comment, tags, parent, key,
+                    Event.ImageCreated.BUILD);
         }
     }
 

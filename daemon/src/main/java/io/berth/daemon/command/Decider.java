@@ -138,7 +138,7 @@ public final class Decider {
         }
         if (state.image(c.imageId()).isEmpty()) {
             events.add(new ImageCreated(c.imageId(), c.layers(), c.size(), c.createdNanos(), c.comment(), c.config(),
-                    c.parent(), c.buildKey()));
+                    c.parent(), c.buildKey(), c.origin()));
         }
         for (String reference : c.tags()) {
             events.addAll(tag(state, c.imageId(), reference));

@@ -5,13 +5,12 @@ import java.util.List;
 
 /**
  * berth's event catalogue: every fact the engine records, in the past tense. Each record is written to
- * the log as a JSON document (field names as here) under its simple class name, at {@link #REVISION}.
- * docs/SCHEMA.md lists them with their meaning; a change to a record's fields needs a new revision
- * and an upcaster in {@link EventCodec}.
+ * the log as a JSON document (field names as here) under its simple class name, with its revision
+ * ({@link EventCodec#revision}: 1 unless a change of fields raised it). docs/SCHEMA.md lists them with their
+ * meaning; a change to a record's fields needs a new revision and an upcaster in {@link Upcasters}, tested
+ * against frozen payloads of the old revision.
  */
 public sealed interface Event {
-
-    int REVISION = 1;
 
     /** "container", "image", "layer", "network" or "api". */
     String aggregateKind();
@@ -96,11 +95,21 @@ public sealed interface Event {
      * is its config document, the text whose sha256 is {@code id} (also kept as a blob in the image store,
      * for export), so a replay of the log alone knows everything an inspect shows. {@code parent} is the
      * image a build step or commit made it from and {@code buildKey} the build cache's key for that step
-     * (both null in events written before builds existed, and for images that have none).
+     * (both null in events written before builds existed, and for images that have none). {@code origin}
+     * says what made it (revision 2; revision 1 events are lifted by {@link Upcasters}): one of the
+     * constants below, or {@link #UNKNOWN} for an image that revision 1 recorded without a parent.
      */
     record ImageCreated(String id, List<String> layers, long size, long createdNanos, String comment,
-                        String config, String parent, String buildKey)
+                        String config, String parent, String buildKey, String origin)
             implements Event {
+        public static final String IMPORT = "import";
+        public static final String LOAD = "load";
+        public static final String PULL = "pull";
+        public static final String COMMIT = "commit";
+        public static final String BUILD = "build";
+        /** Imported, loaded or pulled: a revision 1 event does not say which. */
+        public static final String UNKNOWN = "";
+
         public String aggregateKind() { return "image"; }
         public String aggregateId() { return id; }
     }

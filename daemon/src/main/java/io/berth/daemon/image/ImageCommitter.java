@@ -93,7 +93,8 @@ public final class ImageCommitter {
             byte[] config = JSON.writeValueAsBytes(config(r, diffId, nowNanos));
             String id = images.put(config);
             return new Command.RegisterImage(id, new String(config, StandardCharsets.UTF_8), newLayers, chain,
-                    r.image().size() + layerSize, nowNanos, r.comment(), r.tags(), r.image().id(), "");
+                    r.image().size() + layerSize, nowNanos, r.comment(), r.tags(), r.image().id(), "",
+                    io.berth.daemon.events.Event.ImageCreated.COMMIT);
         } finally {
             Files.deleteIfExists(layerFile);
         }
@@ -107,7 +108,8 @@ public final class ImageCommitter {
         byte[] config = JSON.writeValueAsBytes(config(r, null, nowNanos));
         String id = images.put(config);
         return new Command.RegisterImage(id, new String(config, StandardCharsets.UTF_8), List.of(), r.image().layers(),
-                r.image().size(), nowNanos, r.comment(), r.tags(), r.image().id(), "");
+                r.image().size(), nowNanos, r.comment(), r.tags(), r.image().id(), "",
+                io.berth.daemon.events.Event.ImageCreated.COMMIT);
     }
 
     /** The config: the base's, with the run config, a history entry, and {@code diffId} (null: no layer) on top. */

@@ -78,7 +78,8 @@ public final class ImageImporter {
         byte[] configBytes = JSON.writeValueAsBytes(config);
         String imageId = images.put(configBytes);
         return new Command.RegisterImage(imageId, new String(configBytes, java.nio.charset.StandardCharsets.UTF_8), List.of(new Command.NewLayer(chainId, diffId, "", size)),
-                List.of(chainId), size, nowNanos, comment, tag == null ? List.of() : List.of(tag));
+                List.of(chainId), size, nowNanos, comment, tag == null ? List.of() : List.of(tag),
+                io.berth.daemon.events.Event.ImageCreated.IMPORT);
     }
 
     /** The archive, decompressed when it is gzip, bzip2 or xz. */

@@ -185,7 +185,8 @@ public final class ImageLoader {
         tags.forEach(t -> messages.add("Loaded image: " + t));
         String comment = "";
         return new Loaded(new Command.RegisterImage(imageId, new String(config, StandardCharsets.UTF_8), newLayers,
-                chain, size, io.berth.daemon.api.Times.epochNanos(parsed.path("created").asText(""), nowNanos), comment, tags), messages);
+                chain, size, io.berth.daemon.api.Times.epochNanos(parsed.path("created").asText(""), nowNanos), comment, tags,
+                io.berth.daemon.events.Event.ImageCreated.LOAD), messages);
     }
 
     /**

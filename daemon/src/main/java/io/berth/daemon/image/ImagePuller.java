@@ -147,7 +147,8 @@ public final class ImagePuller {
             if (existing == null || !newLayers.isEmpty()) {
                 images.put(config);
                 register = new Command.RegisterImage(imageId, new String(config, StandardCharsets.UTF_8), newLayers,
-                        chain, size, io.berth.daemon.api.Times.epochNanos(parsed.path("created").asText(""), nowNanos), "", tags);
+                        chain, size, io.berth.daemon.api.Times.epochNanos(parsed.path("created").asText(""), nowNanos), "", tags,
+                        io.berth.daemon.events.Event.ImageCreated.PULL);
             } else {
                 tags.forEach(t -> records.add(new Command.TagImage(imageId, t)));
             }

@@ -28,7 +28,7 @@ class DeciderTest {
     void setUp() {
         state = new EngineState();
         apply(new RegisterImage(IMAGE, "{\"config\":{\"Cmd\":[\"sh\"]}}", List.of(new NewLayer("sha256:" + "b".repeat(64), "sha256:" + "b".repeat(64), "", 10)),
-                List.of("sha256:" + "b".repeat(64)), 10, 1, "", List.of("busybox:latest")));
+                List.of("sha256:" + "b".repeat(64)), 10, 1, "", List.of("busybox:latest"), "import"));
     }
 
     private Decision apply(Command c) {
@@ -45,7 +45,7 @@ class DeciderTest {
     @Test
     void pruneDeletesOnlyUnusedCandidatesAndUntagsThemFirst() {
         String other = "sha256:" + "d".repeat(64);
-        apply(new RegisterImage(other, "{}", List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", List.of("tool:1", "tool:2")));
+        apply(new RegisterImage(other, "{}", List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", List.of("tool:1", "tool:2"), "import"));
         create(C1, "web"); // uses IMAGE
         Decision d = apply(new Command.PruneImages(List.of(IMAGE, other, "sha256:" + "e".repeat(64))));
         assertEquals(List.of(Map.of("Untagged", "tool:1"), Map.of("Untagged", "tool:2"), Map.of("Deleted", other)), d.value());
@@ -76,7 +76,7 @@ class DeciderTest {
 
         // an image pulled by digest has no tag: removing its digest removes it
         String pulled = "sha256:" + "d".repeat(64);
-        apply(new RegisterImage(pulled, "{}", List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", List.of()));
+        apply(new RegisterImage(pulled, "{}", List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", List.of(), "pull"));
         apply(new Command.RecordImageDigest(pulled, digest));
         Decision last = apply(new RemoveImage(digest, false, false));
         assertEquals(List.of(Map.of("Untagged", digest), Map.of("Deleted", pulled)), last.value());
@@ -174,7 +174,7 @@ class DeciderTest {
     @Test
     void retagMovesTheReference() {
         String other = "sha256:" + "c".repeat(64);
-        apply(new RegisterImage(other, "{}", List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", List.of("busybox:latest")));
+        apply(new RegisterImage(other, "{}", List.of(), List.of("sha256:" + "b".repeat(64)), 10, 2, "", List.of("busybox:latest"), "import"));
         assertEquals(other, state.imageByReference("busybox:latest").orElseThrow().id());
         assertTrue(state.image(IMAGE).orElseThrow().tags().isEmpty());
     }
@@ -186,7 +186,7 @@ class DeciderTest {
     /** A build step's image on {@code parent}: untagged, with cache key {@code key}. */
     private String step(String parent, String hex, String key, long created) {
         String id = "sha256:" + hex.repeat(64);
-        apply(new RegisterImage(id, "{}", List.of(), List.of(LAYER), 10, created, "", List.of(), parent, key));
+        apply(new RegisterImage(id, "{}", List.of(), List.of(LAYER), 10, created, "", List.of(), parent, key, "build"));
         return id;
     }
 

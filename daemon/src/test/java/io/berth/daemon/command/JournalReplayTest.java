@@ -42,7 +42,7 @@ class JournalReplayTest {
             Journal journal = new Journal(log, live, new EventWaiters());
             journal.register(vertx);
             send(vertx, new RegisterImage(IMAGE, "{\"config\":{\"Cmd\":[\"sh\"]}}", List.of(new NewLayer(LAYER, LAYER, "", 5)), List.of(LAYER), 5, 1, "",
-                    List.of("busybox:latest")));
+                    List.of("busybox:latest"), "import"));
             String id = "c".repeat(64);
             send(vertx, new CreateContainer(id, "web", "busybox", IMAGE, JSON.createObjectNode(), JSON.createObjectNode(), "vfs"));
             // read-your-writes: the reply comes after the projection has the container

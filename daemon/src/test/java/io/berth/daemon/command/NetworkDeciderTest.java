@@ -30,7 +30,7 @@ class NetworkDeciderTest {
     void setUp() {
         state = new EngineState();
         apply(new RegisterImage(IMAGE, "{\"config\":{\"ExposedPorts\":{\"443/tcp\":{}}}}", List.of(), List.of(), 0, 1, "",
-                List.of("busybox:latest")));
+                List.of("busybox:latest"), "import"));
         apply(new EnsurePredefinedNetwork(id('b'), "bridge", "bridge", "10.209.0.0/16", "10.209.0.1", Map.of()));
         apply(new EnsurePredefinedNetwork(id('h'), "host", "host", "", "", Map.of()));
     }
