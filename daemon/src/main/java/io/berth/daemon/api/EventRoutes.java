@@ -172,7 +172,7 @@ public final class EventRoutes {
         Context context = io.vertx.core.Vertx.currentContext(); // the request's event loop
         call.request().toWebSocket().onFailure(call::fail).onSuccess(ws -> {
             ws.setWriteQueueMaxSize(queue);
-            WebSocketSink sink = new WebSocketSink(ws, context, slowMs);
+            WebSocketSink sink = new WebSocketSink(ws, context, slowMs, queue);
             LogFollower follower = feeds.follow(context, range.untilNanos(), () -> {
                 long from = range.from(feeds.log());
                 return new LogFollower.Start(from, format.apply(from));
@@ -204,14 +204,21 @@ public final class EventRoutes {
         private final ServerWebSocket ws;
         private final Context context;
         private final long slowMs;
+        private final int queue;
         private long lastSent;
         private long slowTimer = -1;
         LogFollower follower;
 
-        WebSocketSink(ServerWebSocket ws, Context context, long slowMs) {
+        WebSocketSink(ServerWebSocket ws, Context context, long slowMs, int queue) {
             this.ws = ws;
             this.context = context;
             this.slowMs = slowMs;
+            this.queue = queue;
+        }
+
+        @Override
+        public int batchBytes() {
+            return Math.min(queue, LogFollower.BATCH_BYTES); // so that at most about twice the queue waits
         }
 
         @Override

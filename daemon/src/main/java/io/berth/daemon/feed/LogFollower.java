@@ -27,7 +27,7 @@ public final class LogFollower {
     private static final Logger LOG = LoggerFactory.getLogger(LogFollower.class);
     /** A batch ends after this many events or this many bytes of messages, whichever comes first. */
     static final int BATCH_EVENTS = 2048;
-    static final int BATCH_BYTES = 256 * 1024;
+    public static final int BATCH_BYTES = 256 * 1024;
 
     /** Where the messages go; called on the subscriber's context only. */
     public interface Sink {
@@ -36,6 +36,11 @@ public final class LogFollower {
          * {@code resume} (on its context) once it can.
          */
         boolean deliver(List<FeedMessage> messages, Runnable resume);
+
+        /** The most bytes of messages it wants in one delivery (a bounded queue wants at most its size). */
+        default int batchBytes() {
+            return BATCH_BYTES;
+        }
 
         /** Everything the log held up to {@code position} (inclusive) has been delivered; called once. */
         default void caughtUp(long position) {}
@@ -125,7 +130,8 @@ public final class LogFollower {
         int bytes = 0;
         boolean atEnd = false;
         boolean finished = false;
-        for (int n = 0; n < BATCH_EVENTS && bytes < BATCH_BYTES; n++) {
+        int maxBytes = sink.batchBytes();
+        for (int n = 0; n < BATCH_EVENTS && bytes < maxBytes; n++) {
             Envelope e = cursor.next();
             if (e == null) {
                 atEnd = true;
