@@ -27,6 +27,8 @@ import java.util.function.Function;
  */
 public final class EventRoutes {
 
+    /** How much a streamed response may have waiting unsent before the follower waits for it to drain (bytes). */
+    static final int STREAM_QUEUE = 2 << 20;
     /** How much a WebSocket subscriber may have waiting unsent before it counts as slow (bytes). */
     static final int DEFAULT_QUEUE = 1 << 20;
     /** How long a WebSocket subscriber may stay slow before it is cut off (ms). */
@@ -118,6 +120,8 @@ public final class EventRoutes {
     /** A chunked JSON-lines response that follows the log from the range's start. */
     private void stream(ApiCall call, Range range, Function<Long, FeedFormat> format) {
         HttpServerResponse response = call.response();
+        // a reader of history gets the next batch made while the previous one drains to it
+        response.setWriteQueueMaxSize(STREAM_QUEUE);
         // dockerd sends the headers at once; clients wait for them before they go on
         response.setChunked(true).setStatusCode(200).putHeader("Content-Type", "application/json");
         response.writeHead();

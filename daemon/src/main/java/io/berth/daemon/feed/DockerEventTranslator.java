@@ -27,6 +27,19 @@ import java.util.function.Consumer;
  */
 public final class DockerEventTranslator {
 
+    /**
+     * The event types it translates or whose effect on the projection it reads (names, images, labels,
+     * start times, networks). A feed may skip every other type: neither decode nor apply it.
+     */
+    private static final Set<String> CONCERNS = Set.of("ContainerCreated", "ContainerStarted", "ContainerKillRequested",
+            "ContainerExited", "ContainerRemoved", "ImageCreated", "ImageTagged", "ImageUntagged", "ImageDeleted",
+            "NetworkCreated", "NetworkRemoved", "EndpointAllocated", "EndpointReleased");
+
+    /** Whether events of {@code type} make Docker events or change what the translation reads. */
+    public static boolean concerns(String type) {
+        return CONCERNS.contains(type);
+    }
+
     private final Set<String> stopsRequested = new HashSet<>();
 
     /** Calls {@code out} with each Docker event that {@code event} (at {@code envelope}) is, given {@code before}. */

@@ -14,7 +14,9 @@ import java.util.function.Consumer;
 /**
  * Docker's event messages: each berth event is translated against this subscriber's own copy of the
  * projection (as it was just before the event), filtered, and written as one JSON object and a newline
- * (the /events stream) or wrapped with its log position (the WebSocket).
+ * (the /events stream) or wrapped with its log position (the WebSocket). Events the translation has no use
+ * for ({@link DockerEventTranslator#concerns}) are neither decoded nor applied: the copy is kept only as far
+ * as the translation reads it.
  */
 public final class DockerFeedFormat implements FeedFormat {
 
@@ -42,6 +44,9 @@ public final class DockerFeedFormat implements FeedFormat {
 
     @Override
     public void accept(Envelope envelope, Consumer<FeedMessage> out) {
+        if (!DockerEventTranslator.concerns(envelope.type())) {
+            return;
+        }
         Event event = EventCodec.decode(envelope);
         translator.translate(state, envelope, event, e -> {
             boolean imageCreate = e.type().equals(DockerEvent.IMAGE) && e.action().equals("create");

@@ -110,6 +110,20 @@ class DockerEventTranslatorTest {
     }
 
     @Test
+    void everyTypeThatMakesADockerEventIsOneTheTranslatorSaysItConcerns() {
+        for (Event e : io.berth.daemon.events.EventCatalogueTest.samples()) {
+            EngineState s = new EngineState();
+            io.berth.daemon.events.EventCatalogueTest.samples().forEach(s::apply);
+            List<DockerEvent> out = new ArrayList<>();
+            new DockerEventTranslator().translate(s, new Envelope(1, T0, e.getClass().getSimpleName(), 1,
+                    e.aggregateKind(), e.aggregateId(), "c", Actor.DAEMON, "{}"), e, out::add);
+            if (!out.isEmpty()) {
+                assertTrue(DockerEventTranslator.concerns(e.getClass().getSimpleName()), e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    @Test
     void theJsonIsDockersWithTheLegacyFields() throws Exception {
         DockerEvent e = new DockerEvent("container", "die", C, Map.of("exitCode", "3", "image", "busybox"), 1_795_839_270_462_068_480L, 9);
         StringWriter w = new StringWriter();
