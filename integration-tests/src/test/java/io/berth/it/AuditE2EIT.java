@@ -226,4 +226,34 @@ class AuditE2EIT extends E2E {
         Files.write(file, original);
         assertEquals(0, d.berth("audit", "verify").code());
     }
+
+    @Test
+    @Order(5)
+    void aCallCutOffBeforeItsAnswerIsAbortedAndTheChainSurvivesKill9() throws Exception {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(d.socket()));
+            String head = "POST /v1.47/containers/create?name=never HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"Ima";
+            ch.write(java.nio.ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+            Thread.sleep(200);
+        }
+        JsonNode aborted = null;
+        for (int i = 0; i < 50 && aborted == null; i++) {
+            aborted = records(d, "--filter", "outcome=aborted").stream()
+                    .filter(r -> r.path("query").asText().equals("name=never")).findFirst().orElse(null);
+            Thread.sleep(100);
+        }
+        assertTrue(aborted != null, "an aborted record for the cut-off create");
+        assertEquals(0, aborted.path("status").asInt(), aborted.toString());
+        assertEquals("/containers/create", aborted.path("path").asText());
+
+        long head = records(d).stream().mapToLong(r -> r.path("seq").asLong()).max().orElseThrow();
+        d.kill9();
+        d.start(null);
+        d.docker("rm", "after-restart").fails();
+        JsonNode after = only(records(d), "DELETE", "/containers/after-restart");
+        assertEquals(head + 1, after.path("seq").asLong(), "the chain goes on after the last record");
+        BerthDaemon.Result ok = d.berth("audit", "verify").ok();
+        assertTrue(ok.out().startsWith("audit trail intact: "), ok.out());
+    }
 }

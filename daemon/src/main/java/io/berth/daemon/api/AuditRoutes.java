@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * berth's own audit endpoints (no Docker counterpart):
@@ -58,12 +59,18 @@ public final class AuditRoutes {
         HttpServerResponse response = call.response();
         response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/x-ndjson");
         Context context = vertx.getOrCreateContext();
+        // the write the reader waits for, failed when the client goes away (a drain would never come)
+        AtomicReference<CompletableFuture<Void>> waiting = new AtomicReference<>(CompletableFuture.completedFuture(null));
+        response.closeHandler(v -> waiting.get().completeExceptionally(new IllegalStateException("the client went away")));
         vertx.executeBlocking(() -> {
             StringBuilder batch = new StringBuilder();
             trail.read(query, line -> {
                 batch.append(line).append('\n');
                 if (batch.length() >= BATCH_BYTES) {
-                    send(context, response, batch.toString()).join();
+                    CompletableFuture<Void> ready = new CompletableFuture<>();
+                    waiting.set(ready);
+                    send(context, response, batch.toString(), ready);
+                    ready.join();
                     batch.setLength(0);
                 }
             });
@@ -79,9 +86,8 @@ public final class AuditRoutes {
         });
     }
 
-    /** Writes {@code text} on the event loop; completes when the client can take more. */
-    private static CompletableFuture<Void> send(Context context, HttpServerResponse response, String text) {
-        CompletableFuture<Void> ready = new CompletableFuture<>();
+    /** Writes {@code text} on the event loop; completes {@code ready} when the client can take more. */
+    private static void send(Context context, HttpServerResponse response, String text, CompletableFuture<Void> ready) {
         context.runOnContext(v -> {
             if (response.closed()) {
                 ready.completeExceptionally(new IllegalStateException("the client went away"));
@@ -95,7 +101,6 @@ public final class AuditRoutes {
                 ready.complete(null);
             }
         });
-        return ready;
     }
 
     private void verify(ApiCall call) {
