@@ -85,6 +85,7 @@ public final class Main {
               network   Manage networks
               version   Show the berth version information
               info      Display system-wide information
+              audit     Show the daemon's audit records, or verify them (audit verify)
             """;
 
     private Main() {}
@@ -154,6 +155,9 @@ public final class Main {
                 default -> verb;
             };
             rest = rest.subList(1, rest.size());
+        } else if (command.equals("audit") && !rest.isEmpty() && rest.get(0).equals("verify")) {
+            command = "audit verify";
+            rest = rest.subList(1, rest.size());
         } else if (command.equals("network")) {
             // docker network <verb>; "network ls" is the command's name in messages
             if (rest.isEmpty() || rest.get(0).equals("--help") || rest.get(0).equals("-h")) {
@@ -178,6 +182,7 @@ public final class Main {
         ImageCommands images = new ImageCommands(api, out, err);
         RegistryCommands registry = new RegistryCommands(api, out, err);
         NetworkCommands networks = new NetworkCommands(api, out, err);
+        AuditCommands audit = new AuditCommands(api, out, err);
         try {
             return switch (command) {
                 case "run" -> containers.run(ContainerCommands.createFlags().parse(rest));
@@ -232,6 +237,8 @@ public final class Main {
                 case "version" -> version(api, new Flags(false).option("-f", "--format").parse(rest), out, err);
                 case "system-df" -> diskUsage(api, new Flags(false).flag("-v", "--verbose").option("--format").parse(rest), out);
                 case "system-info" -> info(api, new Flags(false).option("-f", "--format").parse(rest), out);
+                case "audit" -> audit.list(AuditCommands.listFlags().parse(rest));
+                case "audit verify" -> audit.verify(AuditCommands.verifyFlags().parse(rest));
                 case "info" -> info(api, new Flags(false).option("-f", "--format").parse(rest), out);
                 default -> {
                     err.println("berth: '" + command + "' is not a berth command.\nSee 'berth --help'");
@@ -239,7 +246,9 @@ public final class Main {
                 }
             };
         } catch (Flags.HelpRequested e) {
-            out.print(command.startsWith("network") ? NetworkCommands.USAGE : command.equals("events") ? EventCommands.USAGE : USAGE);
+            out.print(command.startsWith("network") ? NetworkCommands.USAGE
+                    : command.startsWith("audit") ? AuditCommands.USAGE
+                    : command.equals("events") ? EventCommands.USAGE : USAGE);
             return 0;
         } catch (StatusError e) {
             if (e.getMessage() != null && !e.getMessage().isEmpty()) {

@@ -65,6 +65,7 @@ public final class Daemon implements AutoCloseable {
     private EventLog log;
     private Journal journal;
     private ApiServer api;
+    private io.berth.audit.AuditTrail audit;
     private ContainerRuntime runtime;
     private PluginHost plugins;
     private io.berth.daemon.feed.EventFeeds feeds;
@@ -114,7 +115,9 @@ public final class Daemon implements AutoCloseable {
         // The API listens now and holds every request: /_ping is answered once the state is replayed (a
         // client that pings and then lists sees the containers: the list waits for the complete router);
         // everything else once the drivers are loaded, the kernel reconciled and the routes built.
-        api = new ApiServer(vertx, !config.sideEffects());
+        audit = io.berth.audit.AuditTrail.open(paths.audit(), io.berth.audit.AuditTrail.DEFAULT_SEGMENT_BYTES,
+                config.fsync());
+        api = new ApiServer(vertx, !config.sideEffects(), audit, config.history().auditReads());
         api.listen(paths.socket()).toCompletionStage().toCompletableFuture().get();
         LOG.debug("listening after {} ms", (System.nanoTime() - t0) / 1_000_000);
         Router pingOnly = new Router();
@@ -162,6 +165,7 @@ public final class Daemon implements AutoCloseable {
         new ImageRoutes(engine).register(router);
         new BuildRoutes(engine).register(router);
         new io.berth.daemon.api.EventRoutes(feeds).register(router);
+        new io.berth.daemon.api.AuditRoutes(vertx, audit).register(router);
         new NetworkRoutes(engine, networkRuntime, new Command.AddressPool(config.bridge().poolBase(),
                 config.bridge().poolSize())).register(router);
         api.serve(router);
@@ -275,6 +279,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (runtime != null) {
             runtime.shutdown();
+        }
+        if (audit != null) {
+            audit.close(); // after the API: the last calls' records are written
         }
         if (journal != null) {
             journal.close();

@@ -12,6 +12,11 @@ public record DaemonPaths(Path dataRoot, Path execRoot, Path socket) {
         return dataRoot.resolve("events");
     }
 
+    /** The audit trail's files (io.berth.audit.AuditTrail). */
+    public Path audit() {
+        return dataRoot.resolve("audit");
+    }
+
     public Path images() {
         return dataRoot.resolve("image");
     }

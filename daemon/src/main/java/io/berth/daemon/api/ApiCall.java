@@ -29,9 +29,13 @@ public final class ApiCall {
     private final String path;
     private final String apiVersion;
     private final ApiServer server;
+    private final String requestId;
+    private final CallAudit audit;
 
     ApiCall(ApiServer server, HttpServerRequest request, String path, Map<String, String> params, Actor caller,
-            String apiVersion) {
+            String apiVersion, String requestId, CallAudit audit) {
+        this.requestId = requestId;
+        this.audit = audit;
         this.server = server;
         this.request = request;
         this.path = path;
@@ -60,6 +64,16 @@ public final class ApiCall {
 
     public Actor caller() {
         return caller;
+    }
+
+    /** The request's id, in its audit record (and the correlation id of the rejection it may log). */
+    public String requestId() {
+        return requestId;
+    }
+
+    /** The request's audit, or null when it is not audited (a read without --audit-reads). */
+    CallAudit audit() {
+        return audit;
     }
 
     public String param(String name) {

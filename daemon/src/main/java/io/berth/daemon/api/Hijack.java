@@ -43,6 +43,9 @@ public final class Hijack {
                 head.append("Api-Version: ").append(io.berth.daemon.Version.API).append("\r\n")
                         .append("Ostype: linux\r\n\r\n");
                 socket.write(Buffer.buffer(head.toString()));
+                if (call.audit() != null) {
+                    call.audit().decided(upgrade ? 101 : 200); // the head goes out here, not through the response
+                }
                 return new Stream(socket, channel);
             });
         });

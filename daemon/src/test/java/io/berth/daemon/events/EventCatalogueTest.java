@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * {@link Upcasters} (tested below against the old frozen payloads), then freeze the new revision with
  * {@code -Dberth.freeze-events=true}.
  */
-class EventCatalogueTest {
+public class EventCatalogueTest {
 
     static final Path FROZEN = Path.of("src/test/resources/events");
     static final ObjectMapper JSON = new ObjectMapper();
@@ -39,7 +39,7 @@ class EventCatalogueTest {
     static final String L = "sha256:" + "b".repeat(64);
     static final String N = "d".repeat(64);
 
-    static List<Event> samples() {
+    public static List<Event> samples() {
         ObjectNode config = JSON.createObjectNode().put("Image", "busybox");
         config.putArray("Cmd").add("sh");
         ObjectNode hostConfig = JSON.createObjectNode().put("NetworkMode", "default");
