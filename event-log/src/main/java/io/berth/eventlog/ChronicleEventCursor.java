@@ -18,6 +18,7 @@ final class ChronicleEventCursor implements EventCursor {
     private final ExcerptTailer tailer;
     private final List<Envelope> decoded = new ArrayList<>(); // the current document's events
     private int next;                                        // index into decoded
+    private byte[] document = new byte[4096];                // the current document's bytes
     private long position;
     private boolean closed;
 
@@ -51,18 +52,21 @@ final class ChronicleEventCursor implements EventCursor {
             }
             decoded.clear();
             next = 0;
+            int length;
             try (DocumentContext dc = tailer.readingDocument()) {
                 if (!dc.isPresent()) {
                     return null;
                 }
                 Bytes<?> bytes = dc.wire().bytes();
                 long start = bytes.readPosition();
-                if (ChronicleEventLog.readHeader(bytes).last() < position) {
+                if (DocumentCodec.readHeader(bytes).last() < position) {
                     continue; // wholly below the position: not decoded
                 }
                 bytes.readPosition(start);
-                ChronicleEventLog.decode(bytes, decoded);
+                length = (int) bytes.readRemaining();
+                document = DocumentCodec.copy(bytes, document);
             }
+            DocumentCodec.decode(document, length, decoded);
             while (next < decoded.size() && decoded.get(next).position() < position) {
                 next++;
             }

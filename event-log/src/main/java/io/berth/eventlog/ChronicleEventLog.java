@@ -1,6 +1,6 @@
 package io.berth.eventlog;
 
-import net.openhft.chronicle.bytes.Bytes;
+import io.berth.eventlog.DocumentCodec.Header;
 import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -13,13 +13,14 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.rollcycles.LegacyRollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -110,6 +112,8 @@ public final class ChronicleEventLog implements EventLog {
         ChroniclePosix.install(); // msync through JNA instead of jnr-ffi's run-time generated classes
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(ChronicleEventLog.class);
+
     /** The roll cycle of {@link #open(Path, boolean)}: one file a day (UTC), up to 2^32 excerpts a day. */
     public static final String DAILY = "daily";
     /** One file an hour, up to 2^32 excerpts an hour. */
@@ -117,12 +121,12 @@ public final class ChronicleEventLog implements EventLog {
     /** One file a minute, up to 2^26 excerpts a minute (for tests of retention, and tiny hosts). */
     public static final String MINUTELY = "minutely";
 
-    static final byte FORMAT_V1 = 1;
     static final String LOCK_FILE = "berth-eventlog.lock";
     static final String METADATA_FILE = "metadata.cq4t"; // Chronicle's table store (roll cycle, locks)
     static final String CYCLE_FILE_SUFFIX = ".cq4";
     /** A batch above this size is refused before anything is written (Chronicle's own limit is larger). */
     static final long MAX_BATCH_BYTES = 16L << 20;
+    private static final int SMALL_BUFFER = 4096;
 
     private final Path dir;
     private final boolean fsync;
@@ -133,12 +137,13 @@ public final class ChronicleEventLog implements EventLog {
     private final FileLock lock;
     /** Seeks read lock, {@link #deleteBefore} write lock: a seek never meets a half-deleted set of files. */
     private final ReadWriteLock retention = new ReentrantReadWriteLock();
-    private Bytes<byte[]> buffer = Bytes.allocateElasticOnHeap(4096); // writer thread only
+    private byte[] buffer = new byte[SMALL_BUFFER]; // writer thread only: the batch being encoded
 
     private volatile long lastPosition;
     /** The first position stored, 0 while the log holds no event. */
     private volatile long firstStored;
     private volatile boolean closed;
+    private final Optional<TailDamage> tailDamage;
     private long lastTimeNanos;                // writer thread only (and the constructor)
     private ExcerptAppender appender;          // writer thread only
     private Thread writer;                     // the thread that owns the appender
@@ -169,28 +174,118 @@ public final class ChronicleEventLog implements EventLog {
         }
         lock = l;
         try {
-            // An existing queue keeps its roll cycle: Chronicle reads the one stored in metadata.cq4t and
-            // overrides the builder's (a WARN line "Overriding roll cycle from X to Y", no exception). The
-            // three cycles offered here have file-name formats no other Chronicle cycle shares, so the
-            // override finds exactly the stored one.
-            SingleChronicleQueueBuilder b = SingleChronicleQueueBuilder.binary(dir.toFile())
-                    .rollCycle(wanted)
-                    .syncMode(fsync ? SyncMode.SYNC : SyncMode.NONE);
-            if (timeProvider != null) {
-                b.timeProvider(timeProvider);
+            long newestLength = newestCycleFileLength(dir); // before Chronicle maps (and may lengthen) it
+            SingleChronicleQueue q = buildQueue(dir, wanted, fsync, timeProvider);
+            TailDamage damage = null;
+            try {
+                if (TailRepair.spoolInPlace(dir)) {
+                    LOG.warn("the event log at {} was being repaired when the daemon stopped: finishing", dir);
+                    q = finishRepair(q, wanted, timeProvider);
+                } else {
+                    TailRepair.Finding found = findTailDamage(q, dir);
+                    if (found != null) {
+                        Path copy = TailRepair.saveAndSpool(q, dir, found, newestLength,
+                                Instant.ofEpochSecond(0, clock.getAsLong()));
+                        q = finishRepair(q, wanted, timeProvider);
+                        long bytes = TailRepair.bytesInUseAfter(copy, Math.max(found.goodEnd(), 0));
+                        try (ExcerptTailer tailer = q.createTailer()) {
+                            Header last = lastHeader(q, tailer);
+                            damage = new TailDamage(found.file(), copy, last == null ? 0 : last.last(),
+                                    found.problem(), bytes, found.documentsSetAside());
+                        }
+                        LOG.warn("the event log's newest file {} is damaged ({}): kept everything up to position {}, "
+                                + "set aside {} bytes ({} documents); the damaged file is saved as {}", found.file(),
+                                found.problem(), damage.lastGoodPosition(), bytes, found.documentsSetAside(), copy);
+                    }
+                }
+            } catch (IOException e) {
+                q.close();
+                throw new UncheckedIOException("cannot repair the damaged end of the event log at " + dir, e);
+            } catch (RuntimeException | Error e) {
+                q.close();
+                throw e;
             }
-            queue = b.build();
+            queue = q;
+            tailDamage = Optional.ofNullable(damage);
             rollCycle = queue.rollCycle();
             try (ExcerptTailer tailer = queue.createTailer()) {
-                Header last = lastHeader(tailer);
+                Header last = lastHeader(queue, tailer);
                 lastPosition = last == null ? 0 : last.last();
                 lastTimeNanos = last == null ? Long.MIN_VALUE : last.timeNanos();
-                firstStored = findFirstStored(tailer);
+                firstStored = findFirstStored(queue, tailer);
             }
         } catch (RuntimeException | Error e) {
             closeQuietly(lockChannel);
             throw e;
         }
+    }
+
+    private static SingleChronicleQueue buildQueue(Path dir, RollCycle wanted, boolean fsync,
+                                                   TimeProvider timeProvider) {
+        // An existing queue keeps its roll cycle: Chronicle reads the one stored in metadata.cq4t and
+        // overrides the builder's (a WARN line "Overriding roll cycle from X to Y", no exception). The
+        // three cycles offered here have file-name formats no other Chronicle cycle shares, so the
+        // override finds exactly the stored one.
+        SingleChronicleQueueBuilder b = SingleChronicleQueueBuilder.binary(dir.toFile())
+                .rollCycle(wanted)
+                .syncMode(fsync ? SyncMode.SYNC : SyncMode.NONE);
+        if (timeProvider != null) {
+            b.timeProvider(timeProvider);
+        }
+        return b.build();
+    }
+
+    /** The length of the newest cycle file (by name, which sorts by time for every roll cycle), or 0. */
+    private static long newestCycleFileLength(Path dir) {
+        Path newest = null;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + CYCLE_FILE_SUFFIX)) {
+            for (Path f : files) {
+                if (newest == null || f.getFileName().toString().compareTo(newest.getFileName().toString()) > 0) {
+                    newest = f;
+                }
+            }
+            return newest == null ? 0 : Files.size(newest);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the event log files in " + dir, e);
+        }
+    }
+
+    /** Checks the newest cycle file; null when it is sound. */
+    private static TailRepair.Finding findTailDamage(SingleChronicleQueue q, Path dir) {
+        int[] cycles = cycles(q);
+        if (cycles.length == 0) {
+            return null;
+        }
+        int newest = cycles[cycles.length - 1];
+        return TailRepair.scan(q, newest, cycleFile(q, dir, newest));
+    }
+
+    /**
+     * Steps (3)-(5) of {@link TailRepair}: closes {@code q}, deletes the damaged file, opens a fresh
+     * queue and appends the spooled good documents again. Returns the fresh queue.
+     */
+    private SingleChronicleQueue finishRepair(SingleChronicleQueue q, RollCycle wanted, TimeProvider timeProvider)
+            throws IOException {
+        q.close(); // no mapping of the damaged file may survive into the queue that writes its successor
+        TailRepair.deleteSpooledFile(dir);
+        SingleChronicleQueue fresh = buildQueue(dir, wanted, fsync, timeProvider);
+        try (ExcerptTailer tailer = fresh.createTailer();
+             ExcerptAppender repairAppender = fresh.createAppender()) {
+            Header last = lastHeader(fresh, tailer);
+            TailRepair.replaySpool(dir, last == null ? 0 : last.last(), (doc, length) -> {
+                try (DocumentContext dc = repairAppender.writingDocument()) {
+                    dc.wire().bytes().write(doc, 0, length);
+                }
+            });
+            if (fsync) {
+                repairAppender.sync();
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            fresh.close();
+            throw e;
+        }
+        TailRepair.deleteSpool(dir);
+        return fresh;
     }
 
     /** Opens (creating it if needed) the log in {@code dir}, rolling to a new file every day. */
@@ -238,6 +333,11 @@ public final class ChronicleEventLog implements EventLog {
         return fsync;
     }
 
+    /** The damage found (and set aside) at the end of the newest file when this log was opened. */
+    public Optional<TailDamage> tailDamage() {
+        return tailDamage;
+    }
+
     /** The roll cycle in use: {@link #DAILY}, {@link #HOURLY}, {@link #MINUTELY} (or Chronicle's name). */
     public String rollCycle() {
         for (String name : List.of(DAILY, HOURLY, MINUTELY)) {
@@ -271,27 +371,18 @@ public final class ChronicleEventLog implements EventLog {
             stored.add(new Envelope(first + i, timeNanos, e.type(), e.revision(), e.aggregateKind(),
                     e.aggregateId(), e.correlationId(), e.actor(), e.payload()));
         }
-        long size = encodedSize(stored);
-        if (size <= MAX_BATCH_BYTES && size > buffer.realCapacity()) {
-            // one allocation of the right size instead of a series of (logged) resizes
-            buffer.releaseLast();
-            buffer = Bytes.allocateElasticOnHeap((int) size);
-        }
-        if (size <= MAX_BATCH_BYTES) {
-            encode(stored, buffer);
-        }
+        long size = DocumentCodec.encodedSize(stored);
         if (size > MAX_BATCH_BYTES) {
-            resetBuffer();
             throw new IllegalArgumentException("batch of " + batch.size() + " events is too large to append ("
                     + size + " bytes > " + MAX_BATCH_BYTES + ")");
         }
-        if (appender == null) {
-            appender = queue.createAppender();
+        if (size > buffer.length) {
+            buffer = new byte[(int) size];
         }
-        try {
-            appender.writeBytes(buffer);  // one excerpt: all or nothing
-        } finally {
-            resetBuffer();
+        int length = DocumentCodec.encode(stored, buffer);
+        writeDocument(buffer, length);
+        if (buffer.length > 4 << 20) {
+            buffer = new byte[SMALL_BUFFER]; // don't keep a huge buffer alive after a huge batch
         }
         if (fsync) {
             syncToDisk();
@@ -304,12 +395,13 @@ public final class ChronicleEventLog implements EventLog {
         return Collections.unmodifiableList(stored);
     }
 
-    private void resetBuffer() {
-        if (buffer.realCapacity() > 4L << 20) {
-            buffer.releaseLast(); // don't keep a huge buffer alive after a huge batch
-            buffer = Bytes.allocateElasticOnHeap(4096);
-        } else {
-            buffer.clear();
+    /** Writes one document (one excerpt: all or nothing after a crash). Writer thread only. */
+    private void writeDocument(byte[] doc, int length) {
+        if (appender == null) {
+            appender = queue.createAppender();
+        }
+        try (DocumentContext dc = appender.writingDocument()) {
+            dc.wire().bytes().write(doc, 0, length);
         }
     }
 
@@ -476,6 +568,10 @@ public final class ChronicleEventLog implements EventLog {
 
     /** The cycles that have a file, oldest first. */
     private int[] cycles() {
+        return cycles(queue);
+    }
+
+    private static int[] cycles(SingleChronicleQueue queue) {
         int first = queue.firstCycle();
         int last = queue.lastCycle();
         if (first > last) {
@@ -491,7 +587,7 @@ public final class ChronicleEventLog implements EventLog {
                 return null;
             }
             try (DocumentContext dc = tailer.readingDocument()) {
-                return dc.isPresent() ? readHeader(dc.wire().bytes()) : null;
+                return dc.isPresent() ? DocumentCodec.readHeader(dc.wire().bytes()) : null;
             }
         } catch (RuntimeException e) {
             return null; // unreadable: treated like a document being written
@@ -499,18 +595,19 @@ public final class ChronicleEventLog implements EventLog {
     }
 
     /** The header of the newest document, or null when the log is empty. */
-    private Header lastHeader(ExcerptTailer tailer) {
+    private static Header lastHeader(SingleChronicleQueue queue, ExcerptTailer tailer) {
+        RollCycle rollCycle = queue.rollCycle();
         tailer.direction(TailerDirection.BACKWARD).toEnd();
         try (DocumentContext dc = tailer.readingDocument()) {
             if (dc.isPresent()) {
-                return readHeader(dc.wire().bytes());
+                return DocumentCodec.readHeader(dc.wire().bytes());
             }
         } finally {
             tailer.direction(TailerDirection.FORWARD);
         }
         // Nothing found backwards: either the log is empty, or the newest cycle file holds no excerpt
         // (e.g. a crash right after a roll). The newest non-empty cycle's documents settle it.
-        int[] cycles = cycles();
+        int[] cycles = cycles(queue);
         for (int i = cycles.length - 1; i >= 0; i--) {
             long n = tailer.excerptsInCycle(cycles[i]);
             for (long seq = n - 1; seq >= 0; seq--) {
@@ -524,8 +621,9 @@ public final class ChronicleEventLog implements EventLog {
     }
 
     /** The first position of the oldest non-empty cycle, 0 when there is none. */
-    private long findFirstStored(ExcerptTailer tailer) {
-        for (int cycle : cycles()) {
+    private static long findFirstStored(SingleChronicleQueue queue, ExcerptTailer tailer) {
+        RollCycle rollCycle = queue.rollCycle();
+        for (int cycle : cycles(queue)) {
             Header h = headerAt(tailer, rollCycle.toIndex(cycle, 0));
             if (h != null) {
                 return h.first();
@@ -553,14 +651,14 @@ public final class ChronicleEventLog implements EventLog {
                 if (cycle >= keepCycle) {
                     break;
                 }
-                Files.deleteIfExists(cycleFile(cycle)); // a reader that mapped it keeps its mapping
+                Files.deleteIfExists(cycleFile(queue, dir, cycle)); // a reader that mapped it keeps its mapping
                 deleted = true;
             }
             if (deleted) {
                 // Chronicle caches the directory listing (and the lowest cycle in metadata.cq4t): rescan,
                 // so that seeks, toStart() and new tailers don't look for the deleted files
                 queue.refreshDirectoryListing();
-                firstStored = findFirstStored(tailer);
+                firstStored = findFirstStored(queue, tailer);
             }
             return firstPosition();
         } catch (IOException e) {
@@ -570,14 +668,11 @@ public final class ChronicleEventLog implements EventLog {
         }
     }
 
-    private Path cycleFile(int cycle) {
-        return dir.resolve(cycleFileNames().resourceFor(cycle).text + CYCLE_FILE_SUFFIX);
-    }
-
-    private RollingResourcesCache cycleFileNames() {
-        return new RollingResourcesCache(rollCycle, queue.epoch(),
+    private static Path cycleFile(SingleChronicleQueue queue, Path dir, int cycle) {
+        RollingResourcesCache names = new RollingResourcesCache(queue.rollCycle(), queue.epoch(),
                 name -> dir.resolve(name + CYCLE_FILE_SUFFIX).toFile(),
                 file -> file.getName().substring(0, file.getName().length() - CYCLE_FILE_SUFFIX.length()));
+        return dir.resolve(names.resourceFor(cycle).text + CYCLE_FILE_SUFFIX);
     }
 
     @Override
@@ -596,145 +691,6 @@ public final class ChronicleEventLog implements EventLog {
             throw new UncheckedIOException("cannot list the event log files in " + dir, e);
         }
         return total;
-    }
-
-    // ---------------------------------------------------------------------------------------- codec
-
-    /**
-     * The first 21 bytes of a document: how many events, the first one's position, and the batch's time.
-     */
-    record Header(int count, long first, long timeNanos) {
-        long last() {
-            return first + count - 1;
-        }
-    }
-
-    static Header readHeader(Bytes<?> in) {
-        byte format = in.readByte();
-        if (format != FORMAT_V1) {
-            throw new IllegalStateException("unknown event-log document format " + format);
-        }
-        int count = in.readInt();
-        if (count < 1) {
-            throw new IllegalStateException("corrupt event-log document: count " + count);
-        }
-        long first = in.readLong();
-        return new Header(count, first, in.readLong());
-    }
-
-    static void encode(List<Envelope> events, Bytes<?> out) {
-        out.clear();
-        out.writeByte(FORMAT_V1);
-        out.writeInt(events.size());
-        for (Envelope e : events) {
-            out.writeLong(e.position());
-            out.writeLong(e.timeNanos());
-            writeString(out, e.type());
-            out.writeInt(e.revision());
-            writeString(out, e.aggregateKind());
-            writeString(out, e.aggregateId());
-            writeString(out, e.correlationId());
-            Actor a = e.actor();
-            if (a == null) {
-                out.writeByte((byte) 0);
-            } else {
-                out.writeByte((byte) 1);
-                writeString(out, a.origin());
-                out.writeInt(a.uid());
-                out.writeInt(a.gid());
-                out.writeInt(a.pid());
-                writeString(out, a.command());
-            }
-            writeString(out, e.payload());
-        }
-    }
-
-    /** The exact size {@link #encode} writes (strings measured in UTF-8 without encoding them). */
-    static long encodedSize(List<Envelope> events) {
-        long size = 1 + 4;
-        for (Envelope e : events) {
-            size += 8 + 8 + 4 + 1
-                    + stringSize(e.type()) + stringSize(e.aggregateKind()) + stringSize(e.aggregateId())
-                    + stringSize(e.correlationId()) + stringSize(e.payload());
-            Actor a = e.actor();
-            if (a != null) {
-                size += stringSize(a.origin()) + 4 + 4 + 4 + stringSize(a.command());
-            }
-        }
-        return size;
-    }
-
-    private static long stringSize(String s) {
-        if (s == null) {
-            return 4;
-        }
-        long n = 4;
-        int len = s.length();
-        for (int i = 0; i < len; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n += 1;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else {
-                n += 3; // BMP char, or a lone surrogate (String.getBytes writes '?' = 1 byte: overestimate)
-            }
-        }
-        return n;
-    }
-
-    static void decode(Bytes<?> in, List<Envelope> into) {
-        byte format = in.readByte();
-        if (format != FORMAT_V1) {
-            throw new IllegalStateException("unknown event-log document format " + format);
-        }
-        int count = in.readInt();
-        for (int i = 0; i < count; i++) {
-            long position = in.readLong();
-            long timeNanos = in.readLong();
-            String type = readString(in);
-            int revision = in.readInt();
-            String kind = readString(in);
-            String id = readString(in);
-            String correlation = readString(in);
-            Actor actor = null;
-            if (in.readByte() != 0) {
-                String origin = readString(in);
-                int uid = in.readInt();
-                int gid = in.readInt();
-                int pid = in.readInt();
-                actor = new Actor(origin, uid, gid, pid, readString(in));
-            }
-            String payload = readString(in);
-            into.add(new Envelope(position, timeNanos, type, revision, kind, id, correlation, actor, payload));
-        }
-    }
-
-    private static void writeString(Bytes<?> out, String s) {
-        if (s == null) {
-            out.writeInt(-1);
-            return;
-        }
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
-    }
-
-    private static String readString(Bytes<?> in) {
-        int len = in.readInt();
-        if (len < 0) {
-            return null;
-        }
-        if (len > in.readRemaining()) {
-            throw new IllegalStateException("corrupt event-log document: string of " + len + " bytes, "
-                    + in.readRemaining() + " left");
-        }
-        byte[] utf8 = new byte[len];
-        in.read(utf8, 0, len);
-        return new String(utf8, StandardCharsets.UTF_8);
     }
 
     // ---------------------------------------------------------------------------------------- misc
@@ -763,7 +719,6 @@ public final class ChronicleEventLog implements EventLog {
             }
             queue.close();
         } finally {
-            buffer.releaseLast();
             try {
                 lock.release();
             } catch (IOException ignored) {
