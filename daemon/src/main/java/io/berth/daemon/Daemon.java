@@ -9,6 +9,9 @@ import io.berth.daemon.api.Router;
 import io.berth.daemon.api.SystemRoutes;
 import io.berth.daemon.command.EventWaiters;
 import io.berth.daemon.command.Journal;
+import io.berth.daemon.history.Rebuild;
+import io.berth.daemon.history.SnapshotStore;
+import io.berth.daemon.history.Snapshots;
 import io.berth.daemon.image.ImageStore;
 import io.berth.daemon.plugins.PluginHost;
 import io.berth.daemon.runtime.AttachRegistry;
@@ -92,13 +95,18 @@ public final class Daemon implements AutoCloseable {
         // on its own thread from the start, while Vert.x starts, the API listens and the drivers load.
         EngineState state = new EngineState();
         EventWaiters waiters = new EventWaiters();
-        CompletableFuture<Long> replay = CompletableFuture.supplyAsync(() -> {
+        SnapshotStore snapshotStore = new SnapshotStore(paths.snapshots());
+        CompletableFuture<Rebuild.Outcome> replay = CompletableFuture.supplyAsync(() -> {
             log = ChronicleEventLog.open(paths.events(), config.fsync());
             LOG.debug("event log open after {} ms", (System.nanoTime() - t0) / 1_000_000);
-            journal = new Journal(log, state, waiters);
-            long n = journal.replay();
-            LOG.debug("event log open and {} events replayed after {} ms", n, (System.nanoTime() - t0) / 1_000_000);
-            return n;
+            journal = new Journal(log, state, waiters, new Snapshots(snapshotStore, config.history().snapshotInterval()));
+            Rebuild.Outcome outcome = journal.recover();
+            LOG.info(outcome.usedSnapshot()
+                    ? "state restored from the snapshot at position {}, then {} events replayed (at position {})"
+                    : "no usable snapshot: {}{} events replayed from the log's start (at position {})",
+                    outcome.usedSnapshot() ? outcome.snapshot() : "", outcome.replayed(), outcome.position());
+            LOG.debug("state rebuilt after {} ms", (System.nanoTime() - t0) / 1_000_000);
+            return outcome;
         }, r -> new Thread(r, "berth-replay").start());
 
         // Vert.x reads no file from the class path for berth; without that resolving it makes no file cache
@@ -124,7 +132,7 @@ public final class Daemon implements AutoCloseable {
         LOG.debug("plugins loaded after {} ms", (System.nanoTime() - t0) / 1_000_000);
         Drivers drivers = loadDrivers(paths);
         LOG.debug("drivers ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
-        long replayed;
+        Rebuild.Outcome replayed;
         try {
             replayed = replay.join();
         } catch (java.util.concurrent.CompletionException e) {
@@ -161,7 +169,7 @@ public final class Daemon implements AutoCloseable {
                 config.bridge().poolSize())).register(router);
         api.serve(router);
         LOG.info("berthd {} listening on {} (data root {}, storage {}, {} events replayed, ready in {} ms)",
-                Version.BERTH, paths.socket(), paths.dataRoot(), drivers.storage().name(), replayed,
+                Version.BERTH, paths.socket(), paths.dataRoot(), drivers.storage().name(), replayed.replayed(),
                 (System.nanoTime() - t0) / 1_000_000);
     }
 
