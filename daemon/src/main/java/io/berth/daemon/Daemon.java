@@ -4,6 +4,7 @@ import io.berth.daemon.api.ApiServer;
 import io.berth.daemon.api.BuildRoutes;
 import io.berth.daemon.api.ContainerRoutes;
 import io.berth.daemon.api.Engine;
+import io.berth.daemon.api.HistoryRoutes;
 import io.berth.daemon.api.ImageRoutes;
 import io.berth.daemon.api.Router;
 import io.berth.daemon.api.SystemRoutes;
@@ -12,6 +13,7 @@ import io.berth.daemon.command.Journal;
 import io.berth.daemon.history.Rebuild;
 import io.berth.daemon.history.SnapshotStore;
 import io.berth.daemon.history.Snapshots;
+import io.berth.daemon.history.TimeTravel;
 import io.berth.daemon.image.ImageStore;
 import io.berth.daemon.plugins.PluginHost;
 import io.berth.daemon.runtime.AttachRegistry;
@@ -165,6 +167,7 @@ public final class Daemon implements AutoCloseable {
         new ContainerRoutes(engine).register(router);
         new ImageRoutes(engine).register(router);
         new BuildRoutes(engine).register(router);
+        new HistoryRoutes(engine, new TimeTravel(log, snapshotStore)).register(router);
         new NetworkRoutes(engine, networkRuntime, new Command.AddressPool(config.bridge().poolBase(),
                 config.bridge().poolSize())).register(router);
         api.serve(router);

@@ -14,6 +14,17 @@ final class LogBounds {
         return 1;
     }
 
+    /** The position of the last event whose time is at or before {@code timeNanos}; 0 when there is none. */
+    static long lastAtOrBefore(EventLog log, long timeNanos) {
+        long[] found = {0};
+        replay(log, first(log), log.lastPosition(), e -> {
+            if (e.timeNanos() <= timeNanos) {
+                found[0] = e.position();
+            }
+        });
+        return found[0];
+    }
+
     /** Calls {@code consumer} with the events {@code from..to}, in order; returns how many. */
     static long replay(EventLog log, long from, long to, Consumer<Envelope> consumer) {
         if (to < from) {

@@ -55,9 +55,7 @@ public final class Rebuild {
                     break;
                 }
                 try {
-                    SnapshotStore.Snapshot s = store.read(p);
-                    target.restore(s.contents());
-                    return replay(target, log, p, s.timeNanos(), end);
+                    return from(target, log, store.read(p), end);
                 } catch (SnapshotStore.UnusableSnapshotException e) {
                     report.accept("snapshot at position " + p + " is unusable: " + e.getMessage());
                 }
@@ -68,6 +66,12 @@ public final class Rebuild {
                     + " and no usable snapshot covers the events before it");
         }
         return replay(target, log, -1, 0, end);
+    }
+
+    /** Fills {@code target} (empty) with {@code snapshot} and the events after it up to {@code upTo}. */
+    public static Outcome from(EngineState target, EventLog log, SnapshotStore.Snapshot snapshot, long upTo) {
+        target.restore(snapshot.contents());
+        return replay(target, log, snapshot.position(), snapshot.timeNanos(), Math.min(upTo, log.lastPosition()));
     }
 
     private static Outcome replay(EngineState target, EventLog log, long snapshot, long snapshotTime, long end) {

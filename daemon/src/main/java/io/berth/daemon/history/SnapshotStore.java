@@ -66,6 +66,11 @@ public final class SnapshotStore {
         return dir;
     }
 
+    /** {@code contents} as the JSON a snapshot file holds (map keys sorted). */
+    public static ObjectNode json(EngineState.Contents contents) {
+        return JSON.valueToTree(contents);
+    }
+
     /** Writes {@code snapshot} durably (temporary file, fsync, rename, fsync of the directory). */
     public void write(Snapshot snapshot) throws IOException {
         Files.createDirectories(dir);
