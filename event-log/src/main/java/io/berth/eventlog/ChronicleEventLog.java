@@ -8,8 +8,10 @@ import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LegacyRollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
 
 import java.io.IOException;
@@ -18,14 +20,20 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * The {@link EventLog} on Chronicle Queue 2026.4.
@@ -41,7 +49,7 @@ import java.util.function.Consumer;
  *   int    count           (>= 1)
  *   count times:
  *     long   position      (strictly increasing, consecutive within a batch)
- *     long   timeNanos     (wall clock, ns since the epoch; one value per batch)
+ *     long   timeNanos     (ns since the epoch; one value per batch, never decreasing)
  *     str    type
  *     int    revision
  *     str    aggregateKind
@@ -53,7 +61,9 @@ import java.util.function.Consumer;
  *   str = int length in UTF-8 bytes (-1 for null), then the bytes
  * </pre>
  * Positions are ours, not Chronicle's indexes: they start at 1 and continue from the last stored
- * document when the log is reopened (found by reading the last document backwards).
+ * document when the log is reopened (found by reading the last document backwards). The time is
+ * max(wall clock, the previous batch's time); the previous time also comes from the last document at
+ * open. So the first 21 bytes (format, count, first position, time) are all a seek needs.
  *
  * <h2>Durability and fsync</h2>
  * Without fsync an acknowledged batch is in the page cache (the mapped file) and survives a kill -9 of
@@ -61,7 +71,7 @@ import java.util.function.Consumer;
  * {@code SyncMode.SYNC} and {@link #append} calls {@code ExcerptAppender.sync()} after the document is
  * written: Chronicle then calls {@code msync(MS_SYNC)} (through its posix/jnr binding) over the bytes
  * written since the previous sync, before {@code append} returns (verified with strace: one msync per
- * append). When an append lands in a cycle file not yet seen by this instance (first append, daily
+ * append). When an append lands in a cycle file not yet seen by this instance (first append, a
  * roll), Chronicle's {@code metadata.cq4t} and the queue directory are also fsynced, so the new file and
  * its directory entry are durable. In both modes {@link #lastPosition} (and so the end of a
  * {@link #replay}) moves only after the batch is durable in the chosen sense.
@@ -69,17 +79,26 @@ import java.util.function.Consumer;
  * <h2>Threads</h2>
  * One writer thread: the first thread that calls {@link #append} owns the Chronicle appender (created
  * lazily, so the log may be opened on another thread); an append from any other thread is refused with
- * {@link IllegalStateException}. {@link #replay} and {@link #lastPosition} may be called from any thread:
- * each replay creates and closes its own tailer. Only one {@code ChronicleEventLog} (in any process) may
- * have a directory open at a time: an exclusive {@link FileLock} on {@code berth-eventlog.lock} enforces
- * it, because two writers would hand out the same positions. The kernel drops the lock when the process
- * dies, so a kill -9 never leaves it stale.
+ * {@link IllegalStateException}. Everything else may be called from any thread: each replay, seek and
+ * {@link #deleteBefore} uses its own short-lived tailer, and each cursor its own long-lived one (with
+ * Chronicle's owner-thread check off, so it can move between threads). Only one
+ * {@code ChronicleEventLog} (in any process) may have a directory open at a time: an exclusive
+ * {@link FileLock} on {@code berth-eventlog.lock} enforces it, because two writers would hand out the
+ * same positions. The kernel drops the lock when the process dies, so a kill -9 never leaves it stale.
  *
- * <h2>Replay</h2>
- * Replay seeks: it walks the cycles (days) backwards reading only the first document's header of each,
- * then binary-searches the excerpts of the right cycle by their first position, and reads forward from
- * there. Documents whose events all lie below {@code from} are skipped after reading their 13-byte
- * header, without decoding strings.
+ * <h2>Reading and seeking</h2>
+ * {@link #replay} is a {@link #cursor} read up to the end as of the call. A cursor seeks once and then
+ * reads forward with its own tailer, across roll cycles. Seeking by position ({@link #cursor}) and by
+ * time ({@link #firstPositionAtOrAfter}) is one binary search over the cycle files by their first
+ * document's header, then one over the documents of the cycle that holds the boundary (Chronicle's
+ * {@code moveToIndex}): O(log cycles + log documents) header reads. Documents whose events all lie
+ * below the wanted position are skipped on their 21-byte header, without decoding strings.
+ *
+ * <h2>Retention</h2>
+ * {@link #deleteBefore} unlinks whole cycle files. A cursor reading such a file keeps its mapping (Linux
+ * frees the file when the last mapping goes), and Chronicle's cached directory listing is refreshed
+ * under a lock that seeks share, so no later seek or tailer looks for a deleted file. The roll cycle is
+ * chosen when the log is created ({@link #DAILY}, {@link #HOURLY}, {@link #MINUTELY}) and kept after.
  */
 public final class ChronicleEventLog implements EventLog {
 
@@ -91,30 +110,45 @@ public final class ChronicleEventLog implements EventLog {
         ChroniclePosix.install(); // msync through JNA instead of jnr-ffi's run-time generated classes
     }
 
-    /** Roll once a day (UTC), up to 2^32 excerpts a day; files are named yyyyMMdd-HH'F'... by Chronicle. */
-    static final RollCycle ROLL_CYCLE = RollCycles.FAST_DAILY;
+    /** The roll cycle of {@link #open(Path, boolean)}: one file a day (UTC), up to 2^32 excerpts a day. */
+    public static final String DAILY = "daily";
+    /** One file an hour, up to 2^32 excerpts an hour. */
+    public static final String HOURLY = "hourly";
+    /** One file a minute, up to 2^26 excerpts a minute (for tests of retention, and tiny hosts). */
+    public static final String MINUTELY = "minutely";
+
     static final byte FORMAT_V1 = 1;
     static final String LOCK_FILE = "berth-eventlog.lock";
     static final String METADATA_FILE = "metadata.cq4t"; // Chronicle's table store (roll cycle, locks)
+    static final String CYCLE_FILE_SUFFIX = ".cq4";
     /** A batch above this size is refused before anything is written (Chronicle's own limit is larger). */
     static final long MAX_BATCH_BYTES = 16L << 20;
 
     private final Path dir;
     private final boolean fsync;
     private final SingleChronicleQueue queue;
+    private final RollCycle rollCycle;         // the one the queue was created with (it wins over ours)
+    private final LongSupplier clock;          // wall clock, ns since the epoch
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** Seeks read lock, {@link #deleteBefore} write lock: a seek never meets a half-deleted set of files. */
+    private final ReadWriteLock retention = new ReentrantReadWriteLock();
     private Bytes<byte[]> buffer = Bytes.allocateElasticOnHeap(4096); // writer thread only
 
     private volatile long lastPosition;
+    /** The first position stored, 0 while the log holds no event. */
+    private volatile long firstStored;
     private volatile boolean closed;
+    private long lastTimeNanos;                // writer thread only (and the constructor)
     private ExcerptAppender appender;          // writer thread only
     private Thread writer;                     // the thread that owns the appender
     private int lastSyncedCycle = Integer.MIN_VALUE; // writer thread only
 
-    private ChronicleEventLog(Path dir, boolean fsync, TimeProvider timeProvider) {
+    private ChronicleEventLog(Path dir, boolean fsync, String rollCycleName, TimeProvider timeProvider) {
         this.dir = dir;
         this.fsync = fsync;
+        RollCycle wanted = rollCycleNamed(rollCycleName);
+        this.clock = timeProvider == null ? ChronicleEventLog::wallClockNanos : timeProvider::currentTimeNanos;
         try {
             Files.createDirectories(dir);
             lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
@@ -135,32 +169,65 @@ public final class ChronicleEventLog implements EventLog {
         }
         lock = l;
         try {
+            // An existing queue keeps its roll cycle: Chronicle reads the one stored in metadata.cq4t and
+            // overrides the builder's (a WARN line "Overriding roll cycle from X to Y", no exception). The
+            // three cycles offered here have file-name formats no other Chronicle cycle shares, so the
+            // override finds exactly the stored one.
             SingleChronicleQueueBuilder b = SingleChronicleQueueBuilder.binary(dir.toFile())
-                    .rollCycle(ROLL_CYCLE)
+                    .rollCycle(wanted)
                     .syncMode(fsync ? SyncMode.SYNC : SyncMode.NONE);
             if (timeProvider != null) {
                 b.timeProvider(timeProvider);
             }
             queue = b.build();
-            lastPosition = findLastPosition();
+            rollCycle = queue.rollCycle();
+            try (ExcerptTailer tailer = queue.createTailer()) {
+                Header last = lastHeader(tailer);
+                lastPosition = last == null ? 0 : last.last();
+                lastTimeNanos = last == null ? Long.MIN_VALUE : last.timeNanos();
+                firstStored = findFirstStored(tailer);
+            }
         } catch (RuntimeException | Error e) {
             closeQuietly(lockChannel);
             throw e;
         }
     }
 
+    /** Opens (creating it if needed) the log in {@code dir}, rolling to a new file every day. */
+    public static ChronicleEventLog open(Path dir, boolean fsync) {
+        return open(dir, fsync, DAILY);
+    }
+
     /**
      * Opens (creating it if needed) the log in {@code dir}.
      *
-     * @param fsync when true, {@link #append} returns only after the batch is on disk (msync)
+     * @param fsync     when true, {@link #append} returns only after the batch is on disk (msync)
+     * @param rollCycle how often a new file is started, {@link #DAILY}, {@link #HOURLY} or {@link #MINUTELY}:
+     *                  the unit of retention. Only used when the log is created; an existing log keeps the
+     *                  cycle it was created with (see {@link #rollCycle()})
      */
-    public static ChronicleEventLog open(Path dir, boolean fsync) {
-        return new ChronicleEventLog(dir, fsync, null);
+    public static ChronicleEventLog open(Path dir, boolean fsync, String rollCycle) {
+        return new ChronicleEventLog(dir, fsync, rollCycle, null);
     }
 
-    /** For tests: a clock to make the queue roll to other days. */
+    /** For tests: a clock for both the roll cycles and the events' times. */
     static ChronicleEventLog open(Path dir, boolean fsync, TimeProvider timeProvider) {
-        return new ChronicleEventLog(dir, fsync, timeProvider);
+        return new ChronicleEventLog(dir, fsync, DAILY, timeProvider);
+    }
+
+    /** For tests: a clock for both the roll cycles and the events' times. */
+    static ChronicleEventLog open(Path dir, boolean fsync, String rollCycle, TimeProvider timeProvider) {
+        return new ChronicleEventLog(dir, fsync, rollCycle, timeProvider);
+    }
+
+    static RollCycle rollCycleNamed(String name) {
+        return switch (name) {
+            case DAILY -> RollCycles.FAST_DAILY;
+            case HOURLY -> RollCycles.FAST_HOURLY;
+            case MINUTELY -> LegacyRollCycles.MINUTELY; // Chronicle's only one-minute cycle
+            default -> throw new IllegalArgumentException("unknown event-log roll cycle '" + name
+                    + "' (expected " + DAILY + ", " + HOURLY + " or " + MINUTELY + ")");
+        };
     }
 
     public Path directory() {
@@ -169,6 +236,16 @@ public final class ChronicleEventLog implements EventLog {
 
     public boolean fsync() {
         return fsync;
+    }
+
+    /** The roll cycle in use: {@link #DAILY}, {@link #HOURLY}, {@link #MINUTELY} (or Chronicle's name). */
+    public String rollCycle() {
+        for (String name : List.of(DAILY, HOURLY, MINUTELY)) {
+            if (rollCycleNamed(name) == rollCycle) {
+                return name;
+            }
+        }
+        return String.valueOf(rollCycle);
     }
 
     // ---------------------------------------------------------------------------------------- append
@@ -186,7 +263,7 @@ public final class ChronicleEventLog implements EventLog {
             throw new IllegalStateException("the event log is written by " + writer.getName()
                     + " only; refused an append from " + current.getName());
         }
-        long timeNanos = nowNanos();
+        long timeNanos = Math.max(clock.getAsLong(), lastTimeNanos); // times never decrease
         long first = lastPosition + 1;
         List<Envelope> stored = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
@@ -219,6 +296,10 @@ public final class ChronicleEventLog implements EventLog {
         if (fsync) {
             syncToDisk();
         }
+        lastTimeNanos = timeNanos;
+        if (firstStored == 0) {
+            firstStored = first;
+        }
         lastPosition = first + batch.size() - 1;
         return Collections.unmodifiableList(stored);
     }
@@ -237,7 +318,7 @@ public final class ChronicleEventLog implements EventLog {
         int cycle = appender.cycle();
         if (cycle != lastSyncedCycle) {
             // a new cycle file (or the first append of this instance): make the queue's metadata file
-            // and the directory entries durable too; once a day at most
+            // and the directory entries durable too; once a cycle at most
             try {
                 Path meta = dir.resolve(METADATA_FILE);
                 if (Files.exists(meta)) {
@@ -255,7 +336,7 @@ public final class ChronicleEventLog implements EventLog {
         }
     }
 
-    // ---------------------------------------------------------------------------------------- replay
+    // ---------------------------------------------------------------------------------------- reading
 
     @Override
     public long replay(long fromPosition, Consumer<Envelope> consumer) {
@@ -265,105 +346,49 @@ public final class ChronicleEventLog implements EventLog {
         if (fromPosition > end) {
             return last;
         }
-        long from = Math.max(fromPosition, 1);
-        try (ExcerptTailer tailer = queue.createTailer()) {
-            seek(tailer, from);
-            List<Envelope> decoded = new ArrayList<>();
-            while (true) {
-                decoded.clear();
-                try (DocumentContext dc = tailer.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        break;
-                    }
-                    Bytes<?> bytes = dc.wire().bytes();
-                    long start = bytes.readPosition();
-                    Header h = readHeader(bytes);
-                    if (h.first + h.count - 1 < from) {
-                        continue; // wholly below from: not decoded
-                    }
-                    if (h.first > end) {
-                        break;
-                    }
-                    bytes.readPosition(start);
-                    decode(bytes, decoded);
-                }
-                for (Envelope e : decoded) {
-                    if (e.position() > end) {
-                        return last;
-                    }
-                    if (e.position() >= from) {
-                        consumer.accept(e);
-                        last = e.position();
-                    }
-                }
+        try (ChronicleEventCursor cursor = openCursor(fromPosition)) {
+            for (Envelope e = cursor.next(end); e != null; e = cursor.next(end)) {
+                consumer.accept(e);
+                last = e.position();
             }
         }
         return last;
     }
 
-    /**
-     * Places the tailer at (or before) the document that holds {@code from}. Anything it gets wrong can
-     * only make the scan start earlier, never later: when in doubt it goes back to the start.
-     */
-    private void seek(ExcerptTailer tailer, long from) {
-        if (from <= 1) {
-            tailer.toStart();
-            return;
-        }
-        try {
-            // 1. the newest cycle whose first document starts at or before from
-            int cycle = queue.lastCycle();
-            int found = Integer.MIN_VALUE;
-            while (cycle != Integer.MIN_VALUE && cycle >= 0) {
-                long firstPos = firstPositionAt(tailer, ROLL_CYCLE.toIndex(cycle, 0));
-                if (firstPos != -1 && firstPos <= from) {
-                    found = cycle;
-                    break;
-                }
-                int prev = queue.nextCycle(cycle, TailerDirection.BACKWARD);
-                if (prev == cycle) {
-                    break;
-                }
-                cycle = prev;
-            }
-            if (found == Integer.MIN_VALUE) {
-                tailer.toStart();
-                return;
-            }
-            // 2. binary search of the excerpts in that cycle: the last one whose first position <= from
-            long lo = 0;
-            long hi = tailer.excerptsInCycle(found) - 1;
-            while (lo < hi) {
-                long mid = (lo + hi + 1) >>> 1;
-                long p = firstPositionAt(tailer, ROLL_CYCLE.toIndex(found, mid));
-                if (p == -1) {
-                    tailer.toStart();
-                    return;
-                }
-                if (p <= from) {
-                    lo = mid;
-                } else {
-                    hi = mid - 1;
-                }
-            }
-            if (!tailer.moveToIndex(ROLL_CYCLE.toIndex(found, Math.max(lo, 0)))) {
-                tailer.toStart();
-            }
-        } catch (Exception e) {
-            tailer.toStart(); // a linear scan is always correct
-        }
+    @Override
+    public EventCursor cursor(long fromPosition) {
+        ensureOpen();
+        return openCursor(fromPosition);
     }
 
-    /** The first position of the document at {@code index}, or -1 when there is none. */
-    private static long firstPositionAt(ExcerptTailer tailer, long index) {
-        if (!tailer.moveToIndex(index)) {
-            return -1;
+    private ChronicleEventCursor openCursor(long fromPosition) {
+        ExcerptTailer tailer = queue.createTailer();
+        // a cursor may be handed between threads (one at a time): Chronicle's owner-thread check would
+        // refuse the second thread
+        tailer.singleThreadedCheckDisabled(true);
+        long from;
+        retention.readLock().lock();
+        try {
+            from = Math.max(fromPosition, firstPosition());
+            seek(tailer, from);
+        } catch (RuntimeException | Error e) {
+            tailer.close();
+            throw e;
+        } finally {
+            retention.readLock().unlock();
         }
-        try (DocumentContext dc = tailer.readingDocument()) {
-            if (!dc.isPresent()) {
-                return -1;
-            }
-            return readHeader(dc.wire().bytes()).first;
+        return new ChronicleEventCursor(this, tailer, from);
+    }
+
+    /**
+     * Places the tailer at (or before) the document that holds {@code from}: on the last document all of
+     * whose events are below {@code from}, or at the start. Starting early costs a header read; the
+     * cursor skips documents below its position.
+     */
+    private void seek(ExcerptTailer tailer, long from) {
+        Found before = lastDocumentWhereNot(tailer, h -> h.last() >= from);
+        if (before == null || !tailer.moveToIndex(before.index())) {
+            tailer.toStart();
         }
     }
 
@@ -372,37 +397,219 @@ public final class ChronicleEventLog implements EventLog {
         return lastPosition;
     }
 
-    private long findLastPosition() {
+    @Override
+    public long firstPosition() {
+        long first = firstStored;
+        return first == 0 ? lastPosition + 1 : first;
+    }
+
+    @Override
+    public long firstPositionAtOrAfter(long timeNanos) {
+        ensureOpen();
+        long end = lastPosition + 1;
+        Found before;
+        retention.readLock().lock();
         try (ExcerptTailer tailer = queue.createTailer()) {
-            tailer.direction(TailerDirection.BACKWARD).toEnd();
-            try (DocumentContext dc = tailer.readingDocument()) {
-                if (dc.isPresent()) {
-                    Header h = readHeader(dc.wire().bytes());
-                    return h.first + h.count - 1;
-                }
+            before = lastDocumentWhereNot(tailer, h -> h.timeNanos() >= timeNanos);
+        } finally {
+            retention.readLock().unlock();
+        }
+        // positions are consecutive: the document after the last older one starts right after it
+        return before == null ? Math.min(firstPosition(), end) : Math.min(before.header().last() + 1, end);
+    }
+
+    /** A document: its Chronicle index and header. */
+    private record Found(long index, Header header) {}
+
+    /**
+     * The last readable document for which {@code matches} is false, or null when there is none (the
+     * log is empty or the first document matches). {@code matches} must be monotonic over the log
+     * (false ... false true ... true), as "the document's last position is >= p" and "the document's
+     * time is >= t" are. Two binary searches: over the cycle files by their first document, then over
+     * the documents of the one cycle that holds the boundary. A cycle file without a readable first
+     * document (created just before a crash, or being created) is stepped over; an unreadable document
+     * (one being written) counts as matching, so it is never the answer.
+     */
+    private Found lastDocumentWhereNot(ExcerptTailer tailer, Predicate<Header> matches) {
+        int[] cycles = cycles();
+        // 1. lo = the index of the first non-empty cycle whose first document matches (or cycles.length)
+        int lo = 0;
+        int hi = cycles.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            int j = mid;
+            Header h = null;
+            while (j < hi && (h = headerAt(tailer, rollCycle.toIndex(cycles[j], 0))) == null) {
+                j++;
             }
+            if (h == null || matches.test(h)) {
+                hi = mid;
+            } else {
+                lo = j + 1;
+            }
+        }
+        // 2. the boundary is in the last non-empty cycle before lo
+        int p = lo - 1;
+        Header first = null;
+        while (p >= 0 && (first = headerAt(tailer, rollCycle.toIndex(cycles[p], 0))) == null) {
+            p--;
+        }
+        if (p < 0) {
+            return null;
+        }
+        int cycle = cycles[p];
+        long seqLo = 0; // does not match
+        Header found = first;
+        long seqHi = tailer.excerptsInCycle(cycle) - 1;
+        while (seqLo < seqHi) {
+            long mid = (seqLo + seqHi + 1) >>> 1;
+            Header h = headerAt(tailer, rollCycle.toIndex(cycle, mid));
+            if (h == null || matches.test(h)) {
+                seqHi = mid - 1;
+            } else {
+                seqLo = mid;
+                found = h;
+            }
+        }
+        return new Found(rollCycle.toIndex(cycle, seqLo), found);
+    }
+
+    /** The cycles that have a file, oldest first. */
+    private int[] cycles() {
+        int first = queue.firstCycle();
+        int last = queue.lastCycle();
+        if (first > last) {
+            return new int[0];
+        }
+        return queue.listCyclesBetween(first, last).stream().mapToInt(Long::intValue).toArray();
+    }
+
+    /** The header of the document at {@code index}, or null when there is no readable one. */
+    private static Header headerAt(ExcerptTailer tailer, long index) {
+        try {
+            if (!tailer.moveToIndex(index)) {
+                return null;
+            }
+            try (DocumentContext dc = tailer.readingDocument()) {
+                return dc.isPresent() ? readHeader(dc.wire().bytes()) : null;
+            }
+        } catch (RuntimeException e) {
+            return null; // unreadable: treated like a document being written
+        }
+    }
+
+    /** The header of the newest document, or null when the log is empty. */
+    private Header lastHeader(ExcerptTailer tailer) {
+        tailer.direction(TailerDirection.BACKWARD).toEnd();
+        try (DocumentContext dc = tailer.readingDocument()) {
+            if (dc.isPresent()) {
+                return readHeader(dc.wire().bytes());
+            }
+        } finally {
+            tailer.direction(TailerDirection.FORWARD);
         }
         // Nothing found backwards: either the log is empty, or the newest cycle file holds no excerpt
-        // (e.g. a crash right after a roll). A forward scan of the headers settles it.
-        long last = 0;
-        try (ExcerptTailer tailer = queue.createTailer()) {
-            while (true) {
-                try (DocumentContext dc = tailer.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        return last;
-                    }
-                    Header h = readHeader(dc.wire().bytes());
-                    last = h.first + h.count - 1;
+        // (e.g. a crash right after a roll). The newest non-empty cycle's documents settle it.
+        int[] cycles = cycles();
+        for (int i = cycles.length - 1; i >= 0; i--) {
+            long n = tailer.excerptsInCycle(cycles[i]);
+            for (long seq = n - 1; seq >= 0; seq--) {
+                Header h = headerAt(tailer, rollCycle.toIndex(cycles[i], seq));
+                if (h != null) {
+                    return h;
                 }
             }
         }
+        return null;
+    }
+
+    /** The first position of the oldest non-empty cycle, 0 when there is none. */
+    private long findFirstStored(ExcerptTailer tailer) {
+        for (int cycle : cycles()) {
+            Header h = headerAt(tailer, rollCycle.toIndex(cycle, 0));
+            if (h != null) {
+                return h.first();
+            }
+        }
+        return 0;
+    }
+
+    // ---------------------------------------------------------------------------------------- retention
+
+    @Override
+    public long deleteBefore(long position) {
+        ensureOpen();
+        retention.writeLock().lock();
+        try (ExcerptTailer tailer = queue.createTailer()) {
+            // the cycle holding the last document that starts at or before position is kept, with all
+            // after it; every cycle before it holds only events below that document's first position
+            Found keep = lastDocumentWhereNot(tailer, h -> h.first() > position);
+            if (keep == null) {
+                return firstPosition();
+            }
+            int keepCycle = rollCycle.toCycle(keep.index());
+            boolean deleted = false;
+            for (int cycle : cycles()) {
+                if (cycle >= keepCycle) {
+                    break;
+                }
+                Files.deleteIfExists(cycleFile(cycle)); // a reader that mapped it keeps its mapping
+                deleted = true;
+            }
+            if (deleted) {
+                // Chronicle caches the directory listing (and the lowest cycle in metadata.cq4t): rescan,
+                // so that seeks, toStart() and new tailers don't look for the deleted files
+                queue.refreshDirectoryListing();
+                firstStored = findFirstStored(tailer);
+            }
+            return firstPosition();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete old event-log files in " + dir, e);
+        } finally {
+            retention.writeLock().unlock();
+        }
+    }
+
+    private Path cycleFile(int cycle) {
+        return dir.resolve(cycleFileNames().resourceFor(cycle).text + CYCLE_FILE_SUFFIX);
+    }
+
+    private RollingResourcesCache cycleFileNames() {
+        return new RollingResourcesCache(rollCycle, queue.epoch(),
+                name -> dir.resolve(name + CYCLE_FILE_SUFFIX).toFile(),
+                file -> file.getName().substring(0, file.getName().length() - CYCLE_FILE_SUFFIX.length()));
+    }
+
+    @Override
+    public long sizeOnDisk() {
+        ensureOpen();
+        long total = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.{cq4,cq4t}")) {
+            for (Path f : files) {
+                try {
+                    total += AllocatedSize.of(f); // the files are sparse: their length says little
+                } catch (NoSuchFileException ignored) {
+                    // deleted by retention meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the event log files in " + dir, e);
+        }
+        return total;
     }
 
     // ---------------------------------------------------------------------------------------- codec
 
-    private record Header(int count, long first) {}
+    /**
+     * The first 21 bytes of a document: how many events, the first one's position, and the batch's time.
+     */
+    record Header(int count, long first, long timeNanos) {
+        long last() {
+            return first + count - 1;
+        }
+    }
 
-    private static Header readHeader(Bytes<?> in) {
+    static Header readHeader(Bytes<?> in) {
         byte format = in.readByte();
         if (format != FORMAT_V1) {
             throw new IllegalStateException("unknown event-log document format " + format);
@@ -411,7 +618,8 @@ public final class ChronicleEventLog implements EventLog {
         if (count < 1) {
             throw new IllegalStateException("corrupt event-log document: count " + count);
         }
-        return new Header(count, in.readLong());
+        long first = in.readLong();
+        return new Header(count, first, in.readLong());
     }
 
     static void encode(List<Envelope> events, Bytes<?> out) {
@@ -531,12 +739,12 @@ public final class ChronicleEventLog implements EventLog {
 
     // ---------------------------------------------------------------------------------------- misc
 
-    private static long nowNanos() {
+    private static long wallClockNanos() {
         Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("the event log at " + dir + " is closed");
         }
