@@ -99,7 +99,7 @@ public final class Daemon implements AutoCloseable {
         EventWaiters waiters = new EventWaiters();
         SnapshotStore snapshotStore = new SnapshotStore(paths.snapshots());
         CompletableFuture<Rebuild.Outcome> replay = CompletableFuture.supplyAsync(() -> {
-            log = ChronicleEventLog.open(paths.events(), config.fsync());
+            log = ChronicleEventLog.open(paths.events(), config.fsync(), config.history().rollCycle());
             LOG.debug("event log open after {} ms", (System.nanoTime() - t0) / 1_000_000);
             journal = new Journal(log, state, waiters, new Snapshots(snapshotStore, config.history().snapshotInterval()));
             Rebuild.Outcome outcome = journal.recover();

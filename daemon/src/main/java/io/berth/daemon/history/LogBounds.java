@@ -2,6 +2,7 @@ package io.berth.daemon.history;
 
 import io.berth.eventlog.Envelope;
 import io.berth.eventlog.EventLog;
+import io.berth.eventlog.EventCursor;
 import java.util.function.Consumer;
 
 /** Reading a stretch of the event log: where it starts, and the events between two positions. */
@@ -11,45 +12,26 @@ final class LogBounds {
 
     /** The position of the oldest event still in the log (1 until retention drops the start). */
     static long first(EventLog log) {
-        return 1;
+        return Math.min(log.firstPosition(), log.lastPosition() + 1);
     }
 
     /** The position of the last event whose time is at or before {@code timeNanos}; 0 when there is none. */
     static long lastAtOrBefore(EventLog log, long timeNanos) {
-        long[] found = {0};
-        replay(log, first(log), log.lastPosition(), e -> {
-            if (e.timeNanos() <= timeNanos) {
-                found[0] = e.position();
-            }
-        });
-        return found[0];
+        return timeNanos == Long.MAX_VALUE ? log.lastPosition() : log.firstPositionAtOrAfter(timeNanos + 1) - 1;
     }
 
     /** Calls {@code consumer} with the events {@code from..to}, in order; returns how many. */
     static long replay(EventLog log, long from, long to, Consumer<Envelope> consumer) {
+        long count = 0;
         if (to < from) {
-            return 0;
+            return count;
         }
-        long[] count = {0};
-        try {
-            log.replay(from, envelope -> {
-                if (envelope.position() > to) {
-                    throw Stop.INSTANCE;
-                }
-                consumer.accept(envelope);
-                count[0]++;
-            });
-        } catch (Stop done) {
-            // reached position to
+        try (EventCursor cursor = log.cursor(from)) {
+            for (Envelope e = cursor.next(); e != null && e.position() <= to; e = cursor.next()) {
+                consumer.accept(e);
+                count++;
+            }
         }
-        return count[0];
-    }
-
-    private static final class Stop extends RuntimeException {
-        static final Stop INSTANCE = new Stop();
-
-        private Stop() {
-            super(null, null, false, false);
-        }
+        return count;
     }
 }
