@@ -11,6 +11,7 @@ import io.berth.daemon.api.SystemRoutes;
 import io.berth.daemon.command.EventWaiters;
 import io.berth.daemon.command.Journal;
 import io.berth.daemon.history.Rebuild;
+import io.berth.daemon.history.Retention;
 import io.berth.daemon.history.SnapshotStore;
 import io.berth.daemon.history.Snapshots;
 import io.berth.daemon.history.TimeTravel;
@@ -74,6 +75,13 @@ public final class Daemon implements AutoCloseable {
     private PluginHost plugins;
     private FileChannel lockChannel;
     private FileLock lock;
+    /** The retention passes: off the event loop and the journal. */
+    private java.util.concurrent.ScheduledExecutorService history;
+    /**
+     * The audit trail's share of each retention pass (the audit trail's applyRetention); none until it is
+     * wired here.
+     */
+    private final Retention.AuditRetention auditRetention = Retention.AuditRetention.NONE;
 
     public Daemon(DaemonConfig config) {
         this.config = config;
@@ -98,6 +106,11 @@ public final class Daemon implements AutoCloseable {
         EngineState state = new EngineState();
         EventWaiters waiters = new EventWaiters();
         SnapshotStore snapshotStore = new SnapshotStore(paths.snapshots());
+        history = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "berth-history");
+            t.setDaemon(true);
+            return t;
+        });
         CompletableFuture<Rebuild.Outcome> replay = CompletableFuture.supplyAsync(() -> {
             log = ChronicleEventLog.open(paths.events(), config.fsync(), config.history().rollCycle());
             LOG.debug("event log open after {} ms", (System.nanoTime() - t0) / 1_000_000);
@@ -171,9 +184,28 @@ public final class Daemon implements AutoCloseable {
         new NetworkRoutes(engine, networkRuntime, new Command.AddressPool(config.bridge().poolBase(),
                 config.bridge().poolSize())).register(router);
         api.serve(router);
+        scheduleRetention(snapshotStore);
         LOG.info("berthd {} listening on {} (data root {}, storage {}, {} events replayed, ready in {} ms)",
                 Version.BERTH, paths.socket(), paths.dataRoot(), drivers.storage().name(), replayed.replayed(),
                 (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Retention at boot, then every minute, on the history thread; each pass that trims is recorded as an event. */
+    private void scheduleRetention(SnapshotStore snapshotStore) {
+        HistoryConfig h = config.history();
+        Retention retention = new Retention(log, snapshotStore, h.retentionAge(), h.retentionBytes(), h.snapshotInterval(),
+                auditRetention, () -> System.currentTimeMillis() * 1_000_000L);
+        if (!retention.limited()) {
+            return;
+        }
+        history.scheduleWithFixedDelay(() -> {
+            try {
+                retention.run().ifPresent(t -> Journal.send(vertx, new Command.RecordHistoryTrimmed(t.firstPosition(),
+                        t.boundaryPosition(), t.retainedFromNanos(), t.bytesOnDisk()), io.berth.eventlog.Actor.DAEMON, null));
+            } catch (Exception e) {
+                LOG.warn("retention failed: {}", e.toString());
+            }
+        }, 0, 60, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     private io.berth.daemon.registry.RegistryConfig registryConfig() {
@@ -278,6 +310,14 @@ public final class Daemon implements AutoCloseable {
         }
         if (runtime != null) {
             runtime.shutdown();
+        }
+        if (history != null) {
+            history.shutdownNow();
+            try {
+                history.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (journal != null) {
             journal.close();
