@@ -51,9 +51,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * berthd, assembled: opens the log and replays it into the projection while Vert.x starts, the API
- * listens and the drivers load; then starts the reactors, reconciles with the kernel, and only then
- * answers the API, but for /_ping, which is answered as soon as the state is replayed.
+ * berthd, assembled: opens the log and rebuilds the projection (the newest snapshot, then the rest of
+ * the log) while Vert.x starts, the API listens and the drivers load; then starts the reactors,
+ * reconciles with the kernel, and only then answers the API, but for /_ping, which is answered as soon
+ * as the API listens.
  */
 public final class Daemon implements AutoCloseable {
 
@@ -133,15 +134,16 @@ public final class Daemon implements AutoCloseable {
                     + vertx.unavailableNativeTransportCause() + "); berthd needs it for half-closed attach streams");
         }
         LOG.debug("vert.x ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
-        // The API listens now and holds every request: /_ping is answered once the state is replayed (a
-        // client that pings and then lists sees the containers: the list waits for the complete router);
-        // everything else once the drivers are loaded, the kernel reconciled and the routes built.
+        // The API listens now and answers /_ping at once: it needs nothing of the state, and a client that
+        // pings and then lists still sees the replayed containers, since every other request is held until
+        // the drivers are loaded, the state rebuilt, the kernel reconciled and the routes built. So the first
+        // ping does not wait for the rebuild, whatever the length of the log.
         api = new ApiServer(vertx, !config.sideEffects());
         api.listen(paths.socket()).toCompletionStage().toCompletableFuture().get();
         LOG.debug("listening after {} ms", (System.nanoTime() - t0) / 1_000_000);
         Router pingOnly = new Router();
         SystemRoutes.registerPing(pingOnly);
-        replay.thenRun(() -> api.serveEarly(pingOnly));
+        api.serveEarly(pingOnly);
 
         plugins = new PluginHost(List.of(config.home().resolve("plugins"), paths.userPlugins()));
         LOG.debug("plugins loaded after {} ms", (System.nanoTime() - t0) / 1_000_000);
