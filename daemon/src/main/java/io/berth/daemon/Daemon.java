@@ -117,10 +117,13 @@ public final class Daemon implements AutoCloseable {
             LOG.debug("event log open after {} ms", (System.nanoTime() - t0) / 1_000_000);
             journal = new Journal(log, state, waiters, new Snapshots(snapshotStore, config.history().snapshotInterval()));
             Rebuild.Outcome outcome = journal.recover();
-            LOG.info(outcome.usedSnapshot()
-                    ? "state restored from the snapshot at position {}, then {} events replayed (at position {})"
-                    : "no usable snapshot: {}{} events replayed from the log's start (at position {})",
-                    outcome.usedSnapshot() ? outcome.snapshot() : "", outcome.replayed(), outcome.position());
+            if (outcome.usedSnapshot()) {
+                LOG.info("state restored from the snapshot at position {}, then {} events replayed (at position {})",
+                        outcome.snapshot(), outcome.replayed(), outcome.position());
+            } else {
+                LOG.info("no usable snapshot: {} events replayed from the log's start (at position {})",
+                        outcome.replayed(), outcome.position());
+            }
             LOG.debug("state rebuilt after {} ms", (System.nanoTime() - t0) / 1_000_000);
             return outcome;
         }, r -> new Thread(r, "berth-replay").start());

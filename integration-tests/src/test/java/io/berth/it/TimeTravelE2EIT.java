@@ -101,6 +101,50 @@ class TimeTravelE2EIT {
         }
     }
 
+    /**
+     * Retention, bounded: a log that rolls every minute gets events on both sides of a minute's turn (up to
+     * a minute's wait); a daemon on a copy of it with a tiny --history-retention-size trims the older file at
+     * boot, records it, and refuses moments before the boundary while still answering the later ones.
+     */
+    @Test
+    void retentionTrimsTheLogAndTimeTravelStopsAtTheBoundary() throws Exception {
+        try (BerthDaemon d = BerthDaemon.launch("--log-roll-cycle", "minutely", "--snapshot-interval", "5")) {
+            d.importBusybox();
+            d.docker("create", "--name", "old", "busybox", "true").ok();
+            Instant old = Instant.now();
+            d.docker("rm", "old").ok();
+            // the next minute's file
+            Thread.sleep((61 - Instant.now().getEpochSecond() % 60) * 1000);
+            d.docker("create", "--name", "recent", "busybox", "true").ok();
+            Instant recent = Instant.now();
+            Thread.sleep(50);
+
+            try (BerthDaemon trimmed = BerthDaemon.prepare("--no-side-effects", "--history-retention-size", "1k")) {
+                java.nio.file.Files.createDirectories(trimmed.dataRoot());
+                BerthDaemon.sh("cp -a " + d.dataRoot().resolve("events") + " " + d.dataRoot().resolve("snapshots") + " "
+                        + trimmed.dataRoot() + " && rm -f " + trimmed.dataRoot().resolve("events") + "/*.lock").ok();
+                trimmed.start(null);
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (!trimmed.log().contains("retention: the event log now starts at position") && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertTrue(trimmed.log().contains("retention: the event log now starts at position"), trimmed.logTail(40));
+                BerthDaemon.Result refused = trimmed.berth("ps", "-a", "--at", old.toString());
+                assertTrue(refused.code() != 0 && refused.err().contains("retention starts at"), refused.all());
+                assertEquals("recent\n", trimmed.berth("ps", "-a", "--at", recent.toString(), "--format", "{{.Names}}").ok().out());
+                JsonNode replay = JSON.readTree(trimmed.berth("replay", "--until", recent.toString()).ok().out());
+                assertFalse(replay.path("From").path("Snapshot").isNull(), replay.path("From").toString());
+                assertTrue(replay.path("From").path("Note").asText().contains("retention"), replay.path("From").toString());
+                // the trim is on record (appended through the journal right after the log line)
+                String grep = "grep -q -r -a HistoryTrimmed " + trimmed.dataRoot().resolve("events");
+                for (int i = 0; i < 50 && BerthDaemon.sh(grep).code() != 0; i++) {
+                    Thread.sleep(100);
+                }
+                assertEquals(0, BerthDaemon.sh(grep).code(), "HistoryTrimmed is in the log");
+            }
+        }
+    }
+
     private static String inspectAll(BerthDaemon d, List<String> names) throws Exception {
         StringBuilder all = new StringBuilder();
         for (String n : names) {

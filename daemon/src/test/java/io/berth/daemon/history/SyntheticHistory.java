@@ -16,7 +16,8 @@ import java.util.Random;
 /**
  * A plausible engine history, event by event, for tests and the boot benchmark: a few networks and
  * images, then containers that are created, connected, started, stopped, measured and removed, with a
- * bounded number alive at any time (as a busy host's), plus the occasional tag, digest and failure.
+ * bounded number alive at any time (as a busy host's), plus the occasional new image (the oldest unused
+ * one is deleted beyond 30) or network (up to 20), tag, digest and failure.
  * The same seed gives the same events.
  */
 public final class SyntheticHistory {
@@ -27,6 +28,8 @@ public final class SyntheticHistory {
     private final int liveContainers;
     private final Deque<Event> pending = new ArrayDeque<>();
     private final List<String> images = new ArrayList<>();
+    private final Map<String, String> layerOf = new java.util.HashMap<>();
+    private final Map<String, List<String>> tagsOf = new java.util.HashMap<>();
     private final List<String> networks = new ArrayList<>();
     /** Containers alive, with what happens to them next. */
     private final List<Life> alive = new ArrayList<>();
@@ -36,11 +39,13 @@ public final class SyntheticHistory {
     private static final class Life {
         final String id;
         final String network;
+        final String image;
         int step;
 
-        Life(String id, String network) {
+        Life(String id, String network, String image) {
             this.id = id;
             this.network = network;
+            this.image = image;
         }
     }
 
@@ -77,11 +82,13 @@ public final class SyntheticHistory {
         int dice = random.nextInt(1000);
         if (dice < 2) {
             addImage();
-        } else if (dice < 3) {
+        } else if (dice < 3 && networks.size() < 20) {
             addNetwork();
         } else if (dice < 6 && !images.isEmpty()) {
             String image = pick(images);
-            pending.add(new ImageTagged(image, "app:v" + (counter++)));
+            String tag = "app:v" + (counter++);
+            pending.add(new ImageTagged(image, tag));
+            tagsOf.get(image).add(tag);
             if (random.nextBoolean()) {
                 pending.add(new ImageDigestRecorded(image, "localhost:5000/app@sha256:" + hex(64)));
             }
@@ -99,10 +106,11 @@ public final class SyntheticHistory {
         config.putArray("Cmd").add("sh").add("-c").add("sleep " + random.nextInt(1000));
         config.putObject("Labels").put("app", "svc" + random.nextInt(20));
         ObjectNode hostConfig = JSON.createObjectNode().put("NetworkMode", "bridge");
-        pending.add(new ContainerCreated(id, "c" + (counter++), "app:latest", pick(images), config, hostConfig,
+        String image = pick(images);
+        pending.add(new ContainerCreated(id, "c" + (counter++), "app:latest", image, config, hostConfig,
                 clock, "overlay"));
         pending.add(new ContainerConnected(id, network, List.of("alias" + random.nextInt(100)), "", List.of()));
-        alive.add(new Life(id, network));
+        alive.add(new Life(id, network, image));
     }
 
     /** A container's life: start, run, stop, measure, maybe restart, then removal. */
@@ -149,9 +157,28 @@ public final class SyntheticHistory {
         pending.add(new ImageCreated(id, List.of(layer), 5000, clock, "",
                 "{\"config\":{\"Cmd\":[\"sh\"],\"Env\":[\"PATH=/bin\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
                         + layer + "\"]}}", null, null));
-        pending.add(new ImageTagged(id, "app" + images.size() + ":latest"));
+        String tag = "app" + (counter++) + ":latest";
+        pending.add(new ImageTagged(id, tag));
         pending.add(new LayerBlobRecorded(layer, "sha256:" + hex(64), 900, "application/vnd.oci.image.layer.v1.tar+gzip"));
         images.add(id);
+        layerOf.put(id, layer);
+        tagsOf.put(id, new ArrayList<>(List.of(tag)));
+        if (images.size() > 30) {
+            deleteOldestUnusedImage();
+        }
+    }
+
+    /** rmi of the oldest image no container uses: untag, delete, remove its layer. */
+    private void deleteOldestUnusedImage() {
+        for (String image : images) {
+            if (alive.stream().noneMatch(c -> c.image.equals(image))) {
+                tagsOf.remove(image).forEach(tag -> pending.add(new ImageUntagged(image, tag)));
+                pending.add(new ImageDeleted(image));
+                pending.add(new LayerRemoved(layerOf.remove(image)));
+                images.remove(image);
+                return;
+            }
+        }
     }
 
     private void addNetwork() {
