@@ -12,9 +12,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the history within --history-retention-age and --history-retention-size: one {@link #run} (at
- * boot, then periodically, on a worker thread) chooses the position the log may start at, makes sure a
- * snapshot exists just before it (the <i>boundary</i>: the state the remaining log continues), removes
- * the log's files below it, and then the snapshots the log no longer continues. Time travel answers
+ * boot, then periodically, on a worker thread) chooses the position the log may start at (the cut), makes
+ * sure a snapshot exists just before it (the <i>boundary</i>: the state the remaining log continues),
+ * removes the log's files below it, and then the snapshots the log no longer continues. The boundary is
+ * an existing snapshot up to one interval below the cut when that lets a file go; else one is written at
+ * the cut, and deleted again when even that lets no file go (the oldest file reaches past the cut), so
+ * a pass that removes nothing leaves nothing behind. Time travel answers
  * from the boundary snapshot's time on. The audit trail's own retention runs in the same pass.
  */
 public final class Retention {
@@ -106,11 +109,21 @@ public final class Retention {
         if (cut <= first) {
             return Optional.empty();
         }
-        long boundary = boundary(first, cut);
-        long newFirst = log.deleteBefore(boundary + 1);
+        long boundary = existingBoundary(first, cut);
+        long newFirst = boundary < 0 ? first : log.deleteBefore(boundary + 1);
+        if (newFirst <= first && boundary < cut - 1) {
+            // no snapshot near enough, or the one found is too old to let the oldest file go: one at the cut
+            boundary = writeSnapshotAt(cut - 1);
+            newFirst = log.deleteBefore(boundary + 1);
+            if (newFirst <= first) {
+                // the oldest file also holds events from the cut on: nothing goes yet, nor does this snapshot
+                store.delete(boundary);
+                LOG.debug("retention: nothing removed yet (the oldest file also holds events from position {} on)", cut);
+                return Optional.empty();
+            }
+        }
         dropSnapshotsBefore(newFirst);
         if (newFirst <= first) {
-            LOG.debug("retention: nothing removed yet (the oldest file also holds events from position {} on)", boundary + 1);
             return Optional.empty();
         }
         Trimmed trimmed = new Trimmed(newFirst, boundary, new TimeTravel(log, store).start().map(PointInTime::nanos)
@@ -121,10 +134,10 @@ public final class Retention {
     }
 
     /**
-     * The snapshot the retained log will continue: an existing one at most one interval below the cut
-     * (so the cut moves down to it and a little more history is kept), else one written now at cut - 1.
+     * A readable snapshot at most one interval below the cut that the log continues (using it keeps a
+     * little more history but writes nothing), or -1.
      */
-    private long boundary(long first, long cut) throws IOException {
+    private long existingBoundary(long first, long cut) {
         List<Long> positions = store.positions();
         for (int i = positions.size() - 1; i >= 0; i--) {
             long p = positions.get(i);
@@ -137,8 +150,13 @@ public final class Retention {
                 }
             }
         }
+        return -1;
+    }
+
+    /** Rebuilds the state at {@code position} (from the nearest snapshot) and writes it as a snapshot. */
+    private long writeSnapshotAt(long position) throws IOException {
         EngineState state = new EngineState();
-        Rebuild.Outcome at = Rebuild.into(state, log, store, cut - 1, problem -> LOG.warn("retention: {}", problem));
+        Rebuild.Outcome at = Rebuild.into(state, log, store, position, problem -> LOG.warn("retention: {}", problem));
         store.write(new SnapshotStore.Snapshot(at.position(), at.timeNanos(), state.export()));
         return at.position();
     }

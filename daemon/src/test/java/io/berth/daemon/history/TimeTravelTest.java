@@ -166,6 +166,28 @@ class TimeTravelTest {
     }
 
     @Test
+    void aPassThatCanRemoveNoFileLeavesNothingBehind() throws Exception {
+        long minute = 60 * SECOND;
+        long firstFileEnd = log.firstPositionAtOrAfter((batches.get(0)[0] / minute + 1) * minute) - 1;
+        List<Long> before = store.positions();
+        // a size limit whose cut falls on the oldest file's last event: that file must stay
+        Retention inside = new Retention(log, store, null, (log.lastPosition() + 1 - firstFileEnd) * MemoryEventLog.BYTES_PER_EVENT,
+                INTERVAL, Retention.AuditRetention.NONE, () -> log.nowNanos);
+        assertTrue(inside.run().isEmpty());
+        assertEquals(1, log.firstPosition());
+        assertEquals(before, store.positions(), "no boundary snapshot is left behind");
+        // one event further, and the oldest file goes, with a boundary written at the cut when none is near
+        Retention past = new Retention(log, store, null, (log.lastPosition() - firstFileEnd) * MemoryEventLog.BYTES_PER_EVENT,
+                INTERVAL, Retention.AuditRetention.NONE, () -> log.nowNanos);
+        Retention.Trimmed trimmed = past.run().orElseThrow();
+        assertEquals(firstFileEnd + 1, trimmed.firstPosition());
+        assertTrue(trimmed.boundaryPosition() <= firstFileEnd && store.positions().contains(trimmed.boundaryPosition()));
+        EngineState booted = new EngineState();
+        Rebuild.into(booted, log, store, Long.MAX_VALUE, problem -> { });
+        assertEquals(live.export(), booted.export());
+    }
+
+    @Test
     void cutChoice() {
         assertEquals(1, Retention.chooseCut(1, 1000, -1, 300_000, 0), "no limits: nothing goes");
         assertEquals(400, Retention.chooseCut(1, 1000, 400, 300_000, 0), "by age");
