@@ -517,7 +517,13 @@ final class ContainerCommands {
         if (!f.all("filter").isEmpty()) {
             q.put("filters", ApiClient.filters(f.all("filter")).toString());
         }
-        JsonNode list = api.json("GET", VERSION_PREFIX + "/containers/json" + ApiClient.query(q), null);
+        // --at: the list as it was then, from berth's time-travel API (same shape, same filters)
+        String path = "/containers/json";
+        if (f.get("at") != null) {
+            q.put("at", f.get("at"));
+            path = "/berth/containers/json";
+        }
+        JsonNode list = api.json("GET", VERSION_PREFIX + path + ApiClient.query(q), null);
         boolean noTrunc = f.bool("no-trunc");
         if (f.bool("quiet")) {
             for (JsonNode c : list) {

@@ -60,13 +60,14 @@ public final class Main {
               restart   Restart one or more containers
               kill      Kill one or more running containers
               rm        Remove one or more containers
-              ps        List containers
+              ps        List containers (--at TIME: as they were then)
               logs      Fetch the logs of a container
               events    Get events from the server's log (live, or history with --since; --raw: berth's own)
               diff      Inspect changes to files or directories on a container's filesystem
               export    Export a container's filesystem as a tar archive
               commit    Create a new image from a container's changes
-              inspect   Return low-level information on containers, images or networks
+              inspect   Return low-level information on containers, images or networks (--at TIME: a container then)
+              replay    Rebuild the state at a time from the event log alone (--until TIME [--summary])
               port      List port mappings or a specific mapping for the container
               wait      Block until one or more containers stop, then print their exit codes
               attach    Attach local standard input, output, and error streams to a running container
@@ -211,7 +212,8 @@ public final class Main {
                         .flag("--details").option("-n", "--tail").option("--since").option("--until").parse(rest));
                 case "ps" -> containers.ps(new Flags(false).flag("-a", "--all").flag("-q", "--quiet").flag("--no-trunc")
                         .flag("-l", "--latest").flag("-s", "--size").option("-n", "--last").option("-f", "--filter")
-                        .option("--format").parse(rest));
+                        .option("--format").option("--at").parse(rest));
+                case "replay" -> new HistoryCommands(api, out).replay(new Flags(false).option("--until").flag("--summary").parse(rest));
                 case "build" -> new BuildCommand(api, out, err, System.in, System::getenv).build(BuildCommand.flags().parse(rest));
                 case "images" -> images.images(new Flags(false).flag("-a", "--all").flag("-q", "--quiet").flag("--no-trunc")
                         .flag("--digests").option("-f", "--filter").option("--format").parse(rest));
@@ -233,7 +235,8 @@ public final class Main {
                 case "image-prune" -> images.prune(new Flags(false).flag("-a", "--all").flag("-f", "--force")
                         .option("--filter").parse(rest));
                 case "rmi" -> images.rmi(new Flags(false).flag("-f", "--force").flag("--no-prune").parse(rest));
-                case "inspect" -> inspect(api, new Flags(false).option("-f", "--format").option("--type").flag("-s", "--size").parse(rest), out, err);
+                case "inspect" -> inspect(api, new Flags(false).option("-f", "--format").option("--type").flag("-s", "--size")
+                        .option("--at").parse(rest), out, err);
                 case "version" -> version(api, new Flags(false).option("-f", "--format").parse(rest), out, err);
                 case "system-df" -> diskUsage(api, new Flags(false).flag("-v", "--verbose").option("--format").parse(rest), out);
                 case "system-info" -> info(api, new Flags(false).option("-f", "--format").parse(rest), out);
@@ -326,27 +329,33 @@ public final class Main {
             throw new Flags.UsageException("requires at least 1 argument");
         }
         String type = f.get("type", "");
+        String at = f.get("at");
+        if (at != null && !type.isEmpty() && !type.equals("container")) {
+            throw new Flags.UsageException("--at inspects containers only");
+        }
         ArrayNode results = JSON.createArrayNode();
         int rc = 0;
         List<String> errors = new ArrayList<>();
         for (String name : f.positional()) {
             String enc = URLEncoder.encode(name, StandardCharsets.UTF_8);
             JsonNode found = null;
-            if (type.isEmpty() || type.equals("container")) {
+            if (at != null) {
+                found = HistoryCommands.containerAt(api, name, at);
+            } else if (type.isEmpty() || type.equals("container")) {
                 try (ApiClient.Response r = api.request("GET", VERSION_PREFIX + "/containers/" + enc + "/json", null, null)) {
                     if (r.ok()) {
                         found = r.json();
                     }
                 }
             }
-            if (found == null && (type.isEmpty() || type.equals("image"))) {
+            if (found == null && at == null && (type.isEmpty() || type.equals("image"))) {
                 try (ApiClient.Response r = api.request("GET", VERSION_PREFIX + "/images/" + name + "/json", null, null)) {
                     if (r.ok()) {
                         found = r.json();
                     }
                 }
             }
-            if (found == null && (type.isEmpty() || type.equals("network"))) {
+            if (found == null && at == null && (type.isEmpty() || type.equals("network"))) {
                 try (ApiClient.Response r = api.request("GET", VERSION_PREFIX + "/networks/" + enc, null, null)) {
                     if (r.ok()) {
                         found = r.json();

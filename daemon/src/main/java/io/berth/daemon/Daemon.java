@@ -4,11 +4,17 @@ import io.berth.daemon.api.ApiServer;
 import io.berth.daemon.api.BuildRoutes;
 import io.berth.daemon.api.ContainerRoutes;
 import io.berth.daemon.api.Engine;
+import io.berth.daemon.api.HistoryRoutes;
 import io.berth.daemon.api.ImageRoutes;
 import io.berth.daemon.api.Router;
 import io.berth.daemon.api.SystemRoutes;
 import io.berth.daemon.command.EventWaiters;
 import io.berth.daemon.command.Journal;
+import io.berth.daemon.history.Rebuild;
+import io.berth.daemon.history.Retention;
+import io.berth.daemon.history.SnapshotStore;
+import io.berth.daemon.history.Snapshots;
+import io.berth.daemon.history.TimeTravel;
 import io.berth.daemon.image.ImageStore;
 import io.berth.daemon.plugins.PluginHost;
 import io.berth.daemon.runtime.AttachRegistry;
@@ -45,9 +51,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * berthd, assembled: opens the log and replays it into the projection while Vert.x starts, the API
- * listens and the drivers load; then starts the reactors, reconciles with the kernel, and only then
- * answers the API, but for /_ping, which is answered as soon as the state is replayed.
+ * berthd, assembled: opens the log and rebuilds the projection (the newest snapshot, then the rest of
+ * the log) while Vert.x starts, the API listens and the drivers load; then starts the reactors,
+ * reconciles with the kernel, and only then answers the API, but for /_ping, which is answered as soon
+ * as the API listens.
  */
 public final class Daemon implements AutoCloseable {
 
@@ -71,6 +78,8 @@ public final class Daemon implements AutoCloseable {
     private io.berth.daemon.feed.EventFeeds feeds;
     private FileChannel lockChannel;
     private FileLock lock;
+    /** The retention passes: off the event loop and the journal. */
+    private java.util.concurrent.ScheduledExecutorService history;
 
     public Daemon(DaemonConfig config) {
         this.config = config;
@@ -94,13 +103,26 @@ public final class Daemon implements AutoCloseable {
         // on its own thread from the start, while Vert.x starts, the API listens and the drivers load.
         EngineState state = new EngineState();
         EventWaiters waiters = new EventWaiters();
-        CompletableFuture<Long> replay = CompletableFuture.supplyAsync(() -> {
-            log = ChronicleEventLog.open(paths.events(), config.fsync());
+        SnapshotStore snapshotStore = new SnapshotStore(paths.snapshots());
+        history = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "berth-history");
+            t.setDaemon(true);
+            return t;
+        });
+        CompletableFuture<Rebuild.Outcome> replay = CompletableFuture.supplyAsync(() -> {
+            log = ChronicleEventLog.open(paths.events(), config.fsync(), config.history().rollCycle());
             LOG.debug("event log open after {} ms", (System.nanoTime() - t0) / 1_000_000);
-            journal = new Journal(log, state, waiters);
-            long n = journal.replay();
-            LOG.debug("event log open and {} events replayed after {} ms", n, (System.nanoTime() - t0) / 1_000_000);
-            return n;
+            journal = new Journal(log, state, waiters, new Snapshots(snapshotStore, config.history().snapshotInterval()));
+            Rebuild.Outcome outcome = journal.recover();
+            if (outcome.usedSnapshot()) {
+                LOG.info("state restored from the snapshot at position {}, then {} events replayed (at position {})",
+                        outcome.snapshot(), outcome.replayed(), outcome.position());
+            } else {
+                LOG.info("no usable snapshot: {} events replayed from the log's start (at position {})",
+                        outcome.replayed(), outcome.position());
+            }
+            LOG.debug("state rebuilt after {} ms", (System.nanoTime() - t0) / 1_000_000);
+            return outcome;
         }, r -> new Thread(r, "berth-replay").start());
 
         // Vert.x reads no file from the class path for berth; without that resolving it makes no file cache
@@ -112,9 +134,10 @@ public final class Daemon implements AutoCloseable {
                     + vertx.unavailableNativeTransportCause() + "); berthd needs it for half-closed attach streams");
         }
         LOG.debug("vert.x ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
-        // The API listens now and holds every request: /_ping is answered once the state is replayed (a
-        // client that pings and then lists sees the containers: the list waits for the complete router);
-        // everything else once the drivers are loaded, the kernel reconciled and the routes built.
+        // The API listens now and answers /_ping at once: it needs nothing of the state, and a client that
+        // pings and then lists still sees the replayed containers, since every other request is held until
+        // the drivers are loaded, the state rebuilt, the kernel reconciled and the routes built. So the first
+        // ping does not wait for the rebuild, whatever the length of the log.
         audit = io.berth.audit.AuditTrail.open(paths.audit(), io.berth.audit.AuditTrail.DEFAULT_SEGMENT_BYTES,
                 config.fsync());
         api = new ApiServer(vertx, !config.sideEffects(), audit, config.history().auditReads());
@@ -122,13 +145,13 @@ public final class Daemon implements AutoCloseable {
         LOG.debug("listening after {} ms", (System.nanoTime() - t0) / 1_000_000);
         Router pingOnly = new Router();
         SystemRoutes.registerPing(pingOnly);
-        replay.thenRun(() -> api.serveEarly(pingOnly));
+        api.serveEarly(pingOnly);
 
         plugins = new PluginHost(List.of(config.home().resolve("plugins"), paths.userPlugins()));
         LOG.debug("plugins loaded after {} ms", (System.nanoTime() - t0) / 1_000_000);
         Drivers drivers = loadDrivers(paths);
         LOG.debug("drivers ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
-        long replayed;
+        Rebuild.Outcome replayed;
         try {
             replayed = replay.join();
         } catch (java.util.concurrent.CompletionException e) {
@@ -137,7 +160,12 @@ public final class Daemon implements AutoCloseable {
         journal.register(vertx);
         io.berth.daemon.feed.LogTail tail = new io.berth.daemon.feed.LogTail(log);
         journal.addListener(applied -> tail.appended());
-        feeds = new io.berth.daemon.feed.EventFeeds(vertx, log, tail, io.berth.daemon.feed.EventFeeds.replaying(log));
+        // a subscriber's projection before its first event: the nearest snapshot and the events after it
+        TimeTravel timeTravel = new TimeTravel(log, snapshotStore);
+        feeds = new io.berth.daemon.feed.EventFeeds(vertx, log, tail, position -> {
+            TimeTravel.StateAt before = timeTravel.stateBefore(position);
+            return new io.berth.daemon.feed.StateSource.Seed(Math.max(position, before.position() + 1), before.state());
+        });
 
         ImageStore images = new ImageStore(paths.images());
         NetClient netClient = vertx.createNetClient(new NetClientOptions());
@@ -166,12 +194,38 @@ public final class Daemon implements AutoCloseable {
         new BuildRoutes(engine).register(router);
         new io.berth.daemon.api.EventRoutes(feeds).register(router);
         new io.berth.daemon.api.AuditRoutes(vertx, audit).register(router);
+        new HistoryRoutes(engine, timeTravel).register(router);
         new NetworkRoutes(engine, networkRuntime, new Command.AddressPool(config.bridge().poolBase(),
                 config.bridge().poolSize())).register(router);
         api.serve(router);
+        scheduleRetention(snapshotStore);
         LOG.info("berthd {} listening on {} (data root {}, storage {}, {} events replayed, ready in {} ms)",
-                Version.BERTH, paths.socket(), paths.dataRoot(), drivers.storage().name(), replayed,
+                Version.BERTH, paths.socket(), paths.dataRoot(), drivers.storage().name(), replayed.replayed(),
                 (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Retention at boot, then every minute, on the history thread; each pass that trims is recorded as an event. */
+    private void scheduleRetention(SnapshotStore snapshotStore) {
+        HistoryConfig h = config.history();
+        Retention retention = new Retention(log, snapshotStore, h.retentionAge(), h.retentionBytes(), h.snapshotInterval(),
+                (age, bytes) -> {
+                    try {
+                        audit.applyRetention(age, bytes);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException("audit retention", e);
+                    }
+                }, () -> System.currentTimeMillis() * 1_000_000L);
+        if (!retention.limited()) {
+            return;
+        }
+        history.scheduleWithFixedDelay(() -> {
+            try {
+                retention.run().ifPresent(t -> Journal.send(vertx, new Command.RecordHistoryTrimmed(t.firstPosition(),
+                        t.boundaryPosition(), t.retainedFromNanos(), t.bytesOnDisk()), io.berth.eventlog.Actor.DAEMON, null));
+            } catch (Exception e) {
+                LOG.warn("retention failed: {}", e.toString());
+            }
+        }, 0, 60, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     private io.berth.daemon.registry.RegistryConfig registryConfig() {
@@ -280,8 +334,16 @@ public final class Daemon implements AutoCloseable {
         if (runtime != null) {
             runtime.shutdown();
         }
+        if (history != null) {
+            history.shutdownNow();
+            try {
+                history.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (audit != null) {
-            audit.close(); // after the API: the last calls' records are written
+            audit.close(); // after the API and the retention passes: the last calls' records are written
         }
         if (journal != null) {
             journal.close();

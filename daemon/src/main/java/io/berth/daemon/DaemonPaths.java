@@ -17,6 +17,11 @@ public record DaemonPaths(Path dataRoot, Path execRoot, Path socket) {
         return dataRoot.resolve("audit");
     }
 
+    /** Snapshots of the projection (see {@code io.berth.daemon.history.SnapshotStore}). */
+    public Path snapshots() {
+        return dataRoot.resolve("snapshots");
+    }
+
     public Path images() {
         return dataRoot.resolve("image");
     }

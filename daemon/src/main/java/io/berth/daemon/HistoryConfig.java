@@ -45,6 +45,12 @@ public record HistoryConfig(Duration retentionAge, long retentionBytes, int snap
 
     /** "30d", "12h", "90m", "45s" (units may be combined: "1d12h"). */
     public static Duration parseAge(String value) {
+        return parseDuration(value).orElseThrow(() -> new IllegalArgumentException(
+                "--history-retention-age takes a duration such as 30d, 12h or 90m, not " + value));
+    }
+
+    /** A duration in days, hours, minutes and seconds ("30d", "1h30m", "45s"); empty when it is not one. */
+    public static java.util.Optional<Duration> parseDuration(String value) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([dhms])").matcher(value);
         Duration total = Duration.ZERO;
         int end = 0;
@@ -58,10 +64,7 @@ public record HistoryConfig(Duration retentionAge, long retentionBytes, int snap
             });
             end = m.end();
         }
-        if (end == 0 || end != value.length()) {
-            throw new IllegalArgumentException("--history-retention-age takes a duration such as 30d, 12h or 90m, not " + value);
-        }
-        return total;
+        return end == 0 || end != value.length() ? java.util.Optional.empty() : java.util.Optional.of(total);
     }
 
     /** "1048576", "512k", "64m", "10g" (binary units). */

@@ -146,7 +146,7 @@ public final class BerthDaemon implements AutoCloseable {
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
-            // /_ping answers once the log is replayed; /version once drivers, reconcile and routes are ready
+            // /_ping answers as soon as the API listens; /version once the state, drivers, reconcile and routes are ready
             if (Files.exists(socket()) && ping() && answers("/version")) {
                 return;
             }

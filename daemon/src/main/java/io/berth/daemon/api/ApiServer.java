@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * <p>The server listens before the daemon is ready, so that accepting connections and parsing the first
  * requests overlap with the daemon's start: a request waits (paused, on its event loop) until a router
  * that answers it is served: {@link #serveEarly} for the few calls that are right before the daemon is
- * complete (/_ping once the state is replayed), {@link #serve} for all of them.
+ * complete (/_ping as soon as it listens), {@link #serve} for all of them.
  *
  * <p>Connections allow half-close, because a client that has no more stdin shuts down its write side
  * of a hijacked attach connection and still expects output; on a connection that was not hijacked a

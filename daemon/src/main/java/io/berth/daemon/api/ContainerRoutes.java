@@ -1,6 +1,5 @@
 package io.berth.daemon.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,19 +11,14 @@ import io.berth.daemon.runtime.AttachSession;
 import io.berth.daemon.runtime.ContainerSpecs;
 import io.berth.daemon.runtime.Signals;
 import io.berth.daemon.state.Container;
-import io.berth.daemon.state.EngineState;
-import io.berth.daemon.state.Image;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 
 /** /containers/...: create, start, stop, kill, restart, remove, inspect, list, wait, attach, resize, logs. */
 public final class ContainerRoutes {
@@ -58,16 +52,7 @@ public final class ContainerRoutes {
     }
 
     Container find(String idOrName) {
-        try {
-            return engine.state().findContainer(idOrName).orElseThrow(() -> ApiException.noSuchContainer(idOrName));
-        } catch (EngineState.AmbiguousException e) {
-            throw ApiException.invalid(e.getMessage());
-        }
-    }
-
-    /** The runtime config of the container's image; empty when the image was deleted under it. */
-    private JsonNode imageConfig(Container c) {
-        return engine.state().image(c.imageId()).map(Image::runConfig).orElseGet(JSON::createObjectNode);
+        return ContainerQueries.find(engine.state(), idOrName);
     }
 
     // ---- create -----------------------------------------------------------------------------------
@@ -90,8 +75,7 @@ public final class ContainerRoutes {
     // ---- read -------------------------------------------------------------------------------------
 
     private void inspect(ApiCall call) {
-        Container c = find(call.param("id"));
-        call.json(200, DockerViews.containerInspect(c, imageConfig(c), engine.state(), engine.paths(), now()));
+        call.json(200, ContainerQueries.inspect(engine.state(), call.param("id"), engine.paths(), now()));
     }
 
     /** docker diff: the read-write layer's changes; null when there are none, as dockerd answers. */
@@ -132,77 +116,7 @@ public final class ContainerRoutes {
     }
 
     private void list(ApiCall call) {
-        boolean all = call.bool("all", false);
-        int limit = call.integer("limit", -1);
-        Filters filters = call.filters();
-        filters.allow("id", "name", "status", "label", "ancestor", "exited", "before", "since", "network",
-                "health", "volume", "publish", "expose", "is-task");
-        if (limit > 0 || filters.has("status") || filters.has("exited")) {
-            all = all || limit > 0 || filters.has("status") || filters.has("exited");
-        }
-        List<Container> matches = new ArrayList<>();
-        for (Container c : engine.state().containers()) {
-            if (!all && !c.running()) {
-                continue;
-            }
-            if (!matches(c, filters)) {
-                continue;
-            }
-            matches.add(c);
-        }
-        matches.sort((a, b) -> Long.compare(b.createdNanos(), a.createdNanos()));
-        if (limit > 0 && matches.size() > limit) {
-            matches = matches.subList(0, limit);
-        }
-        ArrayNode out = JSON.createArrayNode();
-        long now = now();
-        for (Container c : matches) {
-            out.add(DockerViews.containerSummary(c, imageConfig(c), engine.state(), now));
-        }
-        call.json(200, out);
-    }
-
-    private boolean matches(Container c, Filters f) {
-        if (f.has("id") && f.get("id").stream().noneMatch(c.id()::startsWith)) {
-            return false;
-        }
-        if (f.has("name") && f.get("name").stream().noneMatch(n -> Pattern.compile(n.startsWith("/") ? n.substring(1) : n)
-                .matcher(c.name()).find())) {
-            return false;
-        }
-        if (f.has("status") && !f.get("status").contains(DockerViews.stateWord(c))) {
-            for (String s : f.get("status")) {
-                if (!List.of("created", "restarting", "running", "removing", "paused", "exited", "dead").contains(s)) {
-                    throw ApiException.invalid("invalid filter 'status=" + s + "'");
-                }
-            }
-            return false;
-        }
-        if (f.has("exited") && (!"exited".equals(c.status())
-                || f.get("exited").stream().noneMatch(x -> x.equals(Integer.toString(c.exitCode()))))) {
-            return false;
-        }
-        if (f.has("ancestor") && f.get("ancestor").stream().noneMatch(a -> {
-            try {
-                return engine.state().findImage(a).map(i -> i.id().equals(c.imageId())).orElse(false);
-            } catch (EngineState.AmbiguousException e) {
-                return false;
-            }
-        })) {
-            return false;
-        }
-        if (f.has("network") && f.get("network").stream().noneMatch(n -> engine.state().memberships(c.id()).stream()
-                .map(m -> engine.state().network(m.networkId()).orElse(null)).filter(java.util.Objects::nonNull)
-                .anyMatch(net -> net.name().equals(n) || net.id().startsWith(n)))) {
-            return false;
-        }
-        if (f.has("publish") && f.get("publish").stream().noneMatch(p -> NetworkViews.publishes(c, engine.state(), p))) {
-            return false;
-        }
-        if (f.has("expose") && f.get("expose").stream().noneMatch(p -> NetworkViews.exposes(c, engine.state(), p))) {
-            return false;
-        }
-        return f.matchLabels(DockerViews.labels(c));
+        call.json(200, ContainerQueries.list(engine.state(), call, now()));
     }
 
     // ---- lifecycle --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ package io.berth.daemon.api;
 import io.berth.daemon.feed.DockerEventFilter;
 import io.berth.daemon.feed.DockerFeedFormat;
 import io.berth.daemon.feed.EventFeeds;
-import io.berth.daemon.feed.FeedFormat;
+import io.berth.daemon.feed.StateSource;
 import io.berth.daemon.feed.FeedMessage;
 import io.berth.daemon.feed.LogFollower;
 import io.berth.daemon.feed.RawFeedFormat;
@@ -92,33 +92,43 @@ public final class EventRoutes {
     private void dockerEvents(ApiCall call) {
         Range range = Range.of(call);
         DockerEventFilter filter = DockerEventFilter.of(call.filters());
-        stream(call, range, from -> new DockerFeedFormat(feeds.stateBefore(from), filter, false, call.apiVersion()));
+        stream(call, range, from -> {
+            StateSource.Seed seed = feeds.seed(from);
+            return new LogFollower.Start(seed.from(), new DockerFeedFormat(seed.state(), filter, false, call.apiVersion()));
+        });
     }
 
     private void berthEvents(ApiCall call) {
         Range range = Range.of(call);
-        Function<Long, FeedFormat> format = formatFor(call, false);
-        stream(call, range, format);
+        stream(call, range, formatFor(call, false));
     }
 
-    /** {@code format=raw} (the default: berth's events as logged) or {@code format=docker}. */
-    private Function<Long, FeedFormat> formatFor(ApiCall call, boolean wrapped) {
+    /**
+     * {@code format=raw} (the default: berth's events as logged) or {@code format=docker}: how to start at
+     * a position (Docker's messages need the projection before it, which may move the start past the
+     * retention boundary).
+     */
+    private Function<Long, LogFollower.Start> formatFor(ApiCall call, boolean wrapped) {
         String format = call.query("format", "raw");
         switch (format) {
             case "raw" -> {
                 RawFeedFormat raw = new RawFeedFormat(call.filters(), wrapped);
-                return from -> raw;
+                return from -> new LogFollower.Start(from, raw);
             }
             case "docker" -> {
                 DockerEventFilter filter = DockerEventFilter.of(call.filters());
-                return from -> new DockerFeedFormat(feeds.stateBefore(from), filter, wrapped, call.apiVersion());
+                return from -> {
+                    StateSource.Seed seed = feeds.seed(from);
+                    return new LogFollower.Start(seed.from(),
+                            new DockerFeedFormat(seed.state(), filter, wrapped, call.apiVersion()));
+                };
             }
             default -> throw ApiException.invalid("invalid format " + format + ": raw or docker");
         }
     }
 
     /** A chunked JSON-lines response that follows the log from the range's start. */
-    private void stream(ApiCall call, Range range, Function<Long, FeedFormat> format) {
+    private void stream(ApiCall call, Range range, Function<Long, LogFollower.Start> starter) {
         HttpServerResponse response = call.response();
         // a reader of history gets the next batch made while the previous one drains to it
         response.setWriteQueueMaxSize(STREAM_QUEUE);
@@ -126,10 +136,8 @@ public final class EventRoutes {
         response.setChunked(true).setStatusCode(200).putHeader("Content-Type", "application/json");
         response.writeHead();
         Context context = io.vertx.core.Vertx.currentContext(); // the request's event loop
-        LogFollower follower = feeds.follow(context, range.untilNanos(), () -> {
-            long from = range.from(feeds.log());
-            return new LogFollower.Start(from, format.apply(from));
-        }, new LogFollower.Sink() {
+        LogFollower follower = feeds.follow(context, range.untilNanos(), () -> starter.apply(range.from(feeds.log())),
+                new LogFollower.Sink() {
             @Override
             public boolean deliver(List<FeedMessage> messages, Runnable resume) {
                 if (response.closed()) {
@@ -170,17 +178,15 @@ public final class EventRoutes {
             throw ApiException.invalid("/berth/events/ws is a WebSocket: connect with an Upgrade: websocket request");
         }
         Range range = Range.of(call);
-        Function<Long, FeedFormat> format = formatFor(call, true);
+        Function<Long, LogFollower.Start> starter = formatFor(call, true);
         int queue = (int) bounded(call, "queue", DEFAULT_QUEUE, 16 << 10, 64 << 20);
         long slowMs = bounded(call, "slow", DEFAULT_SLOW_MS, 100, 600_000);
         Context context = io.vertx.core.Vertx.currentContext(); // the request's event loop
         call.request().toWebSocket().onFailure(call::fail).onSuccess(ws -> {
             ws.setWriteQueueMaxSize(queue);
             WebSocketSink sink = new WebSocketSink(ws, context, slowMs, queue);
-            LogFollower follower = feeds.follow(context, range.untilNanos(), () -> {
-                long from = range.from(feeds.log());
-                return new LogFollower.Start(from, format.apply(from));
-            }, sink);
+            LogFollower follower = feeds.follow(context, range.untilNanos(),
+                    () -> starter.apply(range.from(feeds.log())), sink);
             sink.follower = follower;
             ws.closeHandler(v -> follower.stop());
         });

@@ -138,4 +138,8 @@ public sealed interface Command {
     record RecordEndpointReleased(String containerId, String networkId) implements Command {}
 
     record RecordRejection(String method, String path, int status, String message) implements Command {}
+
+    /** Retention trimmed the event log (see {@link io.berth.daemon.events.Event.HistoryTrimmed}). */
+    record RecordHistoryTrimmed(long firstPosition, long boundaryPosition, long retainedFromNanos, long bytesOnDisk)
+            implements Command {}
 }

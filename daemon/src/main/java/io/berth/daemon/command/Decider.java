@@ -109,6 +109,9 @@ public final class Decider {
             return NetworkDecider.decide(state, command, nowNanos);
         } else if (command instanceof RecordRejection c) {
             return Decision.of(new CallRejected(c.method(), c.path(), c.status(), c.message()));
+        } else if (command instanceof RecordHistoryTrimmed c) {
+            return Decision.of(new HistoryTrimmed(c.firstPosition(), c.boundaryPosition(), c.retainedFromNanos(),
+                    c.bytesOnDisk()));
         }
         throw new IllegalArgumentException("no decision for " + command.getClass().getSimpleName());
     }

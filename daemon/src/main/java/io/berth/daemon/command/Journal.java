@@ -3,6 +3,8 @@ package io.berth.daemon.command;
 import io.berth.daemon.api.ApiException;
 import io.berth.daemon.events.Event;
 import io.berth.daemon.events.EventCodec;
+import io.berth.daemon.history.Rebuild;
+import io.berth.daemon.history.Snapshots;
 import io.berth.daemon.state.EngineState;
 import io.berth.daemon.util.CrashPoints;
 import io.berth.eventlog.Actor;
@@ -48,6 +50,11 @@ public final class Journal {
     private final EventLog log;
     private final EngineState state;
     private final EventWaiters waiters;
+    /** Null: no snapshots are taken (tests); boot then replays the whole log. */
+    private final Snapshots snapshots;
+    /** The position and time of the last applied event (journal thread, or the boot before it). */
+    private volatile long lastPosition;
+    private volatile long lastTimeNanos;
     private final List<Consumer<Applied>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "berth-journal");
@@ -56,14 +63,29 @@ public final class Journal {
     });
 
     public Journal(EventLog log, EngineState state, EventWaiters waiters) {
+        this(log, state, waiters, null);
+    }
+
+    public Journal(EventLog log, EngineState state, EventWaiters waiters, Snapshots snapshots) {
         this.log = log;
         this.state = state;
         this.waiters = waiters;
+        this.snapshots = snapshots;
     }
 
-    /** Rebuilds the projection from the whole log. Runs before any command is accepted. */
-    public long replay() {
-        return log.replay(1, envelope -> state.apply(EventCodec.decode(envelope)));
+    /**
+     * Rebuilds the projection: the newest usable snapshot, then the rest of the log (without snapshots,
+     * the whole log). Runs before any command is accepted; snapshots it cannot use are logged.
+     */
+    public Rebuild.Outcome recover() {
+        Rebuild.Outcome outcome = Rebuild.into(state, log, snapshots == null ? null : snapshots.store(),
+                Long.MAX_VALUE, problem -> LOG.warn("{}", problem));
+        lastPosition = outcome.position();
+        lastTimeNanos = outcome.timeNanos();
+        if (snapshots != null) {
+            snapshots.resumeFrom(outcome);
+        }
+        return outcome;
     }
 
     /** Registers the event-bus consumer (and the local codecs its messages travel with). */
@@ -124,7 +146,8 @@ public final class Journal {
             batch.add(EventCodec.encode(e, request.correlationId(), request.actor()));
         }
         List<Envelope> stored = log.append(batch);
-        CrashPoints.hit("journal.appended", stored.get(stored.size() - 1).type());
+        Envelope last = stored.get(stored.size() - 1);
+        CrashPoints.hit("journal.appended", last.type());
         for (int i = 0; i < stored.size(); i++) {
             Event event = events.get(i);
             state.apply(event);
@@ -137,6 +160,11 @@ public final class Journal {
                     LOG.error("event listener failed on {}", stored.get(i).type(), e);
                 }
             }
+        }
+        lastPosition = last.position();
+        lastTimeNanos = last.timeNanos();
+        if (snapshots != null) {
+            snapshots.afterBatch(state, lastPosition, lastTimeNanos);
         }
         return stored;
     }
@@ -159,7 +187,18 @@ public final class Journal {
         return s.length() > 300 ? s.substring(0, 300) : s;
     }
 
+    /** Stops taking commands; with snapshots, takes the last one (on the journal thread) and waits for its write. */
     public void close() {
+        if (snapshots != null) {
+            try {
+                thread.submit(() -> snapshots.close(state, lastPosition, lastTimeNanos)).get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException
+                     | java.util.concurrent.TimeoutException e) {
+                LOG.warn("the shutdown snapshot failed: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         thread.shutdown();
         try {
             thread.awaitTermination(5, TimeUnit.SECONDS);

@@ -12,7 +12,7 @@ import java.util.List;
  */
 public sealed interface Event {
 
-    /** "container", "image", "layer", "network" or "api". */
+    /** "container", "image", "layer", "network", "api" or "history". */
     String aggregateKind();
 
     String aggregateId();
@@ -216,5 +216,18 @@ public sealed interface Event {
     record CallRejected(String method, String path, int status, String message) implements Event {
         public String aggregateKind() { return "api"; }
         public String aggregateId() { return path; }
+    }
+
+    // ---- history ----------------------------------------------------------------------------------
+
+    /**
+     * Retention removed the log's oldest events: it now starts at {@code firstPosition}, and the history
+     * answers for moments from {@code retainedFromNanos} on (the time of the snapshot at
+     * {@code boundaryPosition}, from which the state is rebuilt). {@code bytesOnDisk}: the log's size after.
+     */
+    record HistoryTrimmed(long firstPosition, long boundaryPosition, long retainedFromNanos, long bytesOnDisk)
+            implements Event {
+        public String aggregateKind() { return "history"; }
+        public String aggregateId() { return "events"; }
     }
 }

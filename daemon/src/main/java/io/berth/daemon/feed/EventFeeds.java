@@ -1,9 +1,5 @@
 package io.berth.daemon.feed;
 
-import io.berth.daemon.events.EventCodec;
-import io.berth.daemon.state.EngineState;
-import io.berth.eventlog.Envelope;
-import io.berth.eventlog.EventCursor;
 import io.berth.eventlog.EventLog;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -33,26 +29,13 @@ public final class EventFeeds {
         this.workers = vertx.createSharedWorkerExecutor("berth-feeds", 2);
     }
 
-    /** Replays the log from its first stored event into a new projection, up to {@code position} (excluded). */
-    public static StateSource replaying(EventLog log) {
-        return position -> {
-            EngineState state = new EngineState();
-            try (EventCursor cursor = log.cursor(log.firstPosition())) {
-                for (Envelope e = cursor.next(); e != null && e.position() < position; e = cursor.next()) {
-                    state.apply(EventCodec.decode(e));
-                }
-            }
-            return state;
-        };
-    }
-
     public EventLog log() {
         return log;
     }
 
-    /** The projection before {@code position}, for a format; blocks (a worker's job). */
-    public EngineState stateBefore(long position) {
-        return states.stateBefore(position);
+    /** Where a reader that asks for {@code position} starts, with the projection before it; blocks (a worker's job). */
+    public StateSource.Seed seed(long position) {
+        return states.seed(position);
     }
 
     /** Starts a follower for a subscriber on {@code context}; see {@link LogFollower}. */

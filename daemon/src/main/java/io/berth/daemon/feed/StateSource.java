@@ -6,9 +6,13 @@ import io.berth.daemon.state.EngineState;
 @FunctionalInterface
 public interface StateSource {
 
+    /** A place to start reading: the first position, and a new projection (the caller's) of everything before it. */
+    record Seed(long from, EngineState state) {}
+
     /**
-     * A new projection holding exactly the events before {@code position} (those the log still holds, or
-     * as a snapshot recorded them), owned by the caller. Blocks: call it on a worker.
+     * The seed for a reader that asks to start at {@code position}: that position itself, or a later one when
+     * the log's retention dropped what the projection before it needs (from the retention boundary on).
+     * Blocks: call it on a worker.
      */
-    EngineState stateBefore(long position);
+    Seed seed(long position);
 }

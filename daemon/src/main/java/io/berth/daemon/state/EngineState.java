@@ -125,7 +125,7 @@ public final class EngineState {
         } else if (event instanceof EndpointReleased e) {
             endpoints.computeIfPresent(e.containerId(), (k, list) -> without(list, x -> x.networkId().equals(e.networkId())));
         }
-        // CallRejected changes no state: it is there for the audit trail
+        // CallRejected and HistoryTrimmed change no state: they are there for the audit trail
     }
 
     /** The lowest port {@code -P} hands out (Docker's default ephemeral range starts there too). */
@@ -372,6 +372,80 @@ public final class EngineState {
 
     public int lastEphemeralPort() {
         return lastEphemeralPort;
+    }
+
+    // ---- snapshots --------------------------------------------------------------------------------
+
+    /**
+     * Everything the projection holds, as immutable values: what a snapshot stores. Two states that
+     * applied the same events have equal contents (maps compare by content, records field by field).
+     */
+    public record Contents(Map<String, Container> containers, Map<String, String> containerNames,
+                           Map<String, Image> images, Map<String, String> references, Map<String, Layer> layers,
+                           Map<String, Set<String>> repoDigests, Map<String, LayerBlob> layerBlobs,
+                           Map<String, Long> containerSizes, Map<String, Network> networks,
+                           Map<String, String> networkNames, Map<String, List<NetworkMembership>> memberships,
+                           Map<String, List<Endpoint>> endpoints, int lastEphemeralPort) {
+
+        public Contents {
+            containers = Map.copyOf(containers);
+            containerNames = Map.copyOf(containerNames);
+            images = Map.copyOf(images);
+            references = Map.copyOf(references);
+            layers = Map.copyOf(layers);
+            Map<String, Set<String>> digests = new java.util.HashMap<>();
+            repoDigests.forEach((id, set) -> digests.put(id, Set.copyOf(set)));
+            repoDigests = Map.copyOf(digests);
+            layerBlobs = Map.copyOf(layerBlobs);
+            containerSizes = Map.copyOf(containerSizes);
+            networks = Map.copyOf(networks);
+            networkNames = Map.copyOf(networkNames);
+            memberships = Map.copyOf(memberships);
+            endpoints = Map.copyOf(endpoints);
+        }
+    }
+
+    /**
+     * An exact copy of the state. Call it on the thread that applies events (between two events), so the
+     * copy is consistent; it copies the maps only, the entities being immutable.
+     */
+    public Contents export() {
+        return new Contents(containers, containerNames, images, references, layers, repoDigests, layerBlobs,
+                containerSizes, networks, networkNames, memberships, endpoints, lastEphemeralPort);
+    }
+
+    /** Replaces everything with {@code contents}; only before anyone reads the state (boot, a fresh copy). */
+    public void restore(Contents contents) {
+        containers.clear();
+        containers.putAll(contents.containers());
+        containerNames.clear();
+        containerNames.putAll(contents.containerNames());
+        images.clear();
+        images.putAll(contents.images());
+        references.clear();
+        references.putAll(contents.references());
+        layers.clear();
+        layers.putAll(contents.layers());
+        repoDigests.clear();
+        // apply() changes these sets in place: each gets a mutable set of its own
+        contents.repoDigests().forEach((id, set) -> {
+            Set<String> mutable = ConcurrentHashMap.newKeySet();
+            mutable.addAll(set);
+            repoDigests.put(id, mutable);
+        });
+        layerBlobs.clear();
+        layerBlobs.putAll(contents.layerBlobs());
+        containerSizes.clear();
+        containerSizes.putAll(contents.containerSizes());
+        networks.clear();
+        networks.putAll(contents.networks());
+        networkNames.clear();
+        networkNames.putAll(contents.networkNames());
+        memberships.clear();
+        memberships.putAll(contents.memberships());
+        endpoints.clear();
+        endpoints.putAll(contents.endpoints());
+        lastEphemeralPort = contents.lastEphemeralPort();
     }
 
     /** A name or prefix matched more than one entity. */

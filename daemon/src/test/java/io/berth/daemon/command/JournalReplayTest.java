@@ -64,7 +64,7 @@ class JournalReplayTest {
         EngineState replayed = new EngineState();
         List<Envelope> envelopes = new ArrayList<>();
         try (EventLog log = ChronicleEventLog.open(dir.resolve("events"), false)) {
-            new Journal(log, replayed, new EventWaiters()).replay();
+            new Journal(log, replayed, new EventWaiters()).recover();
             log.replay(1, envelopes::add);
         }
         Container before = live.findContainer("web").orElseThrow();

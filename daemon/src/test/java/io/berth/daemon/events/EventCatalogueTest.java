@@ -71,7 +71,8 @@ public class EventCatalogueTest {
                 new EndpointAllocated(C, N, "eth0", "10.210.0.2", "02:42:0a:d2:00:02", true,
                         List.of(new PublishedPort("tcp", "127.0.0.1", 8080, 80))),
                 new EndpointReleased(C, N),
-                new CallRejected("DELETE", "/containers/nosuch", 404, "No such container: nosuch"));
+                new CallRejected("DELETE", "/containers/nosuch", 404, "No such container: nosuch"),
+                new HistoryTrimmed(200_001, 200_000, 1_700_000_000_000_000_000L, 52_428_800));
     }
 
     static Envelope envelope(PendingEvent p, int revision, String payload) {
