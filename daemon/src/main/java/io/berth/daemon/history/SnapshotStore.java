@@ -177,7 +177,7 @@ public final class SnapshotStore {
     private void removeTemporaryFiles() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
-                if (f.getFileName().toString().startsWith(TEMP_PREFIX + "") && !isOurs(f)) {
+                if (f.getFileName().toString().startsWith(TEMP_PREFIX) && !isOurs(f)) {
                     Files.deleteIfExists(f);
                 }
             }
