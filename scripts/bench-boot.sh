@@ -24,23 +24,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 . scripts/bench-lib.sh
-work=$(mktemp -d /var/tmp/berth-bench-boot.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ "$KEEP" = 0 ]; then rm -rf "$work"; else echo "kept $work"; fi
-}
-trap cleanup EXIT
-
-# the JDK and flags bin/berthd uses
-BERTH_JAVA_ENV=$(sh -c '. "$1"; echo "$BERTH_JAVA|$BERTH_JVM_FLAGS|$BERTH_HOME"' bin/berthd bin/java-env.sh)
-IFS='|' read -r java flags home <<<"$BERTH_JAVA_ENV"
-[ -d daemon/target/test-classes/io/berth/daemon/history ] || mvn -o -q -B -pl daemon -am test-compile -Dstyle.color=never
-echo "writing $EVENTS events ..."
-# shellcheck disable=SC2086
-"$java" $flags -Dorg.slf4j.simpleLogger.log.net.openhft=warn -cp "daemon/target/test-classes:$home/lib/*" \
-    io.berth.daemon.history.SyntheticLog "$work/data" "$EVENTS" --snapshot-interval 100000
+bench_scratch boot
+synthetic_log "$work/data" "$EVENTS" --snapshot-interval 100000
 mv "$work/data/snapshots" "$work/snapshots"
 du -sh "$work/data/events" "$work/snapshots" | sed 's/^/  /'
 

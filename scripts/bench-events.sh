@@ -20,22 +20,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 . scripts/bench-lib.sh
-work=$(mktemp -d /var/tmp/berth-bench-events.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ "$KEEP" = 0 ]; then rm -rf "$work"; else echo "kept $work"; fi
-}
-trap cleanup EXIT
-
-BERTH_JAVA_ENV=$(sh -c '. "$1"; echo "$BERTH_JAVA|$BERTH_JVM_FLAGS|$BERTH_HOME"' bin/berthd bin/java-env.sh)
-IFS='|' read -r java flags home <<<"$BERTH_JAVA_ENV"
-[ -d daemon/target/test-classes/io/berth/daemon/history ] || mvn -o -q -B -pl daemon -am test-compile -Dstyle.color=never
-echo "writing $EVENTS events ..."
-# shellcheck disable=SC2086
-"$java" $flags -Dorg.slf4j.simpleLogger.log.net.openhft=warn -cp "daemon/target/test-classes:$home/lib/*" \
-    io.berth.daemon.history.SyntheticLog "$work/data" "$EVENTS"
+bench_scratch events
+synthetic_log "$work/data" "$EVENTS"
 sock=$work/exec/berth.sock
 mkdir -p "$work/exec"
 bin/berthd --data-root "$work/data" --exec-root "$work/exec" -H "unix://$sock" "${BERTHD_NET_FLAGS[@]}" \

@@ -102,3 +102,30 @@ stop_daemons() {
     { grep -o " $work[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$work" || true
 }
+
+# bench_scratch NAME: a scratch directory $work under /var/tmp, removed at exit (kept when $KEEP is 1), and
+# the daemons in "pids" killed first
+bench_scratch() {
+    work=$(mktemp -d "/var/tmp/berth-bench-$1.XXXXXX")
+    pids=()
+    trap bench_scratch_cleanup EXIT
+}
+bench_scratch_cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ "${KEEP:-0}" = 0 ]; then rm -rf "$work"; else echo "kept $work"; fi
+}
+
+# synthetic_log DATA_ROOT EVENTS [--snapshot-interval K]: a data root holding a synthetic event log (containers
+# created, started, stopped, removed with about 300 alive at a time, networks, images: io.berth.daemon.history.
+# SyntheticLog from daemon's test classes), run with the JDK and flags of bin/berthd
+synthetic_log() {
+    local env java flags home
+    env=$(sh -c '. "$1"; echo "$BERTH_JAVA|$BERTH_JVM_FLAGS|$BERTH_HOME"' bin/berthd bin/java-env.sh)
+    IFS='|' read -r java flags home <<<"$env"
+    [ -d daemon/target/test-classes/io/berth/daemon/history ] || mvn -o -q -B -pl daemon -am test-compile -Dstyle.color=never
+    echo "writing $2 events ..."
+    # shellcheck disable=SC2086
+    "$java" $flags -Dorg.slf4j.simpleLogger.log.net.openhft=warn -cp "daemon/target/test-classes:$home/lib/*" \
+        io.berth.daemon.history.SyntheticLog "$@"
+}
