@@ -110,8 +110,10 @@ public final class Daemon implements AutoCloseable {
             return t;
         });
         CompletableFuture<Rebuild.Outcome> replay = CompletableFuture.supplyAsync(() -> {
-            log = ChronicleEventLog.open(paths.events(), config.fsync(), config.history().rollCycle());
+            ChronicleEventLog opened = ChronicleEventLog.open(paths.events(), config.fsync(), config.history().rollCycle());
+            log = opened;
             LOG.debug("event log open after {} ms", (System.nanoTime() - t0) / 1_000_000);
+            opened.tailDamage().ifPresent(damage -> forgetSnapshotsPast(damage, snapshotStore));
             journal = new Journal(log, state, waiters, new Snapshots(snapshotStore, config.history().snapshotInterval()));
             Rebuild.Outcome outcome = journal.recover();
             if (outcome.usedSnapshot()) {
@@ -158,6 +160,12 @@ public final class Daemon implements AutoCloseable {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }
         journal.register(vertx);
+        if (log instanceof ChronicleEventLog chronicle && chronicle.tailDamage().isPresent()) {
+            io.berth.eventlog.TailDamage d = chronicle.tailDamage().get();
+            Journal.send(vertx, new Command.RecordLogRepaired(d.file().toString(), d.savedCopy().toString(),
+                    d.lastGoodPosition(), d.problem(), d.bytesSetAside(), d.documentsSetAside()),
+                    io.berth.eventlog.Actor.DAEMON, null).toCompletionStage().toCompletableFuture().get();
+        }
         io.berth.daemon.feed.LogTail tail = new io.berth.daemon.feed.LogTail(log);
         journal.addListener(applied -> tail.appended());
         // a subscriber's projection before its first event: the nearest snapshot and the events after it
@@ -226,6 +234,25 @@ public final class Daemon implements AutoCloseable {
                 LOG.warn("retention failed: {}", e.toString());
             }
         }, 0, 60, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * A repaired log continues after its last good event, so the positions past it will name other events:
+     * a snapshot taken past it holds what is gone, and must not be restored (nor found by time travel).
+     */
+    private static void forgetSnapshotsPast(io.berth.eventlog.TailDamage damage, SnapshotStore snapshots) {
+        LOG.warn("the event log's end was damaged ({}); it continues after position {}; the damaged file is kept as {}",
+                damage.problem(), damage.lastGoodPosition(), damage.savedCopy());
+        for (long p : snapshots.positions()) {
+            if (p > damage.lastGoodPosition()) {
+                LOG.warn("dropping the snapshot at position {}: it is past the repaired log's end", p);
+                try {
+                    snapshots.delete(p);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("cannot drop the snapshot at position " + p, e);
+                }
+            }
+        }
     }
 
     private io.berth.daemon.registry.RegistryConfig registryConfig() {

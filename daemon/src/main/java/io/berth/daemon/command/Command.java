@@ -142,4 +142,8 @@ public sealed interface Command {
     /** Retention trimmed the event log (see {@link io.berth.daemon.events.Event.HistoryTrimmed}). */
     record RecordHistoryTrimmed(long firstPosition, long boundaryPosition, long retainedFromNanos, long bytesOnDisk)
             implements Command {}
+
+    /** Record the repair of a damaged log tail found at open (see {@link io.berth.daemon.events.Event.EventLogRepaired}). */
+    record RecordLogRepaired(String file, String savedCopy, long lastGoodPosition, String problem, long bytesSetAside,
+                             long documentsSetAside) implements Command {}
 }

@@ -109,6 +109,9 @@ public final class Decider {
             return NetworkDecider.decide(state, command, nowNanos);
         } else if (command instanceof RecordRejection c) {
             return Decision.of(new CallRejected(c.method(), c.path(), c.status(), c.message()));
+        } else if (command instanceof RecordLogRepaired c) {
+            return Decision.of(new EventLogRepaired(c.file(), c.savedCopy(), c.lastGoodPosition(), c.problem(),
+                    c.bytesSetAside(), c.documentsSetAside()));
         } else if (command instanceof RecordHistoryTrimmed c) {
             return Decision.of(new HistoryTrimmed(c.firstPosition(), c.boundaryPosition(), c.retainedFromNanos(),
                     c.bytesOnDisk()));

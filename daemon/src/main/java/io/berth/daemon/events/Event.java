@@ -230,4 +230,15 @@ public sealed interface Event {
         public String aggregateKind() { return "history"; }
         public String aggregateId() { return "events"; }
     }
+
+    /**
+     * At open the log's newest file was found damaged at its end (a torn write, a disk error, a file cut or
+     * overwritten): everything up to {@code lastGoodPosition} was kept and the log goes on after it; the
+     * damaged bytes are kept in {@code savedCopy} only. Snapshots past {@code lastGoodPosition} were dropped.
+     */
+    record EventLogRepaired(String file, String savedCopy, long lastGoodPosition, String problem, long bytesSetAside,
+                            long documentsSetAside) implements Event {
+        public String aggregateKind() { return "history"; }
+        public String aggregateId() { return "events"; }
+    }
 }

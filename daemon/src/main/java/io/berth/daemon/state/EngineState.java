@@ -125,7 +125,7 @@ public final class EngineState {
         } else if (event instanceof EndpointReleased e) {
             endpoints.computeIfPresent(e.containerId(), (k, list) -> without(list, x -> x.networkId().equals(e.networkId())));
         }
-        // CallRejected and HistoryTrimmed change no state: they are there for the audit trail
+        // CallRejected, HistoryTrimmed and EventLogRepaired change no state: they are there for the record
     }
 
     /** The lowest port {@code -P} hands out (Docker's default ephemeral range starts there too). */

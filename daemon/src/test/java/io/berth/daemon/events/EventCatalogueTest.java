@@ -72,7 +72,9 @@ public class EventCatalogueTest {
                         List.of(new PublishedPort("tcp", "127.0.0.1", 8080, 80))),
                 new EndpointReleased(C, N),
                 new CallRejected("DELETE", "/containers/nosuch", 404, "No such container: nosuch"),
-                new HistoryTrimmed(200_001, 200_000, 1_700_000_000_000_000_000L, 52_428_800));
+                new HistoryTrimmed(200_001, 200_000, 1_700_000_000_000_000_000L, 52_428_800),
+                new EventLogRepaired("/var/lib/berth/events/20261128F.cq4", "/var/lib/berth/events/damaged/20261128F.cq4.1",
+                        4711, "checksum mismatch", 312, 1));
     }
 
     static Envelope envelope(PendingEvent p, int revision, String payload) {
