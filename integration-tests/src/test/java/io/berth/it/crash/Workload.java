@@ -333,6 +333,8 @@ final class Workload {
         Reply r = call("DELETE", "/networks/" + id, null);
         return outcome("network rm", net, r, () -> {
             record.networks.remove(net);
+            // allowed without running members: the containers that are not running leave it
+            record.containers.values().forEach(c -> c.networks.remove(net));
             record.removed.add(id);
             return true;
         }, net);
