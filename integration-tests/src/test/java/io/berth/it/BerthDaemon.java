@@ -416,6 +416,34 @@ public final class BerthDaemon implements AutoCloseable {
         return found;
     }
 
+    /** Container cgroups (by id) of this daemon in the memory hierarchy. */
+    public java.util.Set<String> containerCgroups() throws Exception {
+        Path parent = Path.of("/sys/fs/cgroup/memory", "berth-" + daemonId());
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        if (Files.isDirectory(parent)) {
+            try (Stream<Path> s = Files.list(parent)) {
+                s.filter(Files::isDirectory).forEach(p -> ids.add(p.getFileName().toString()));
+            }
+        }
+        return ids;
+    }
+
+    /** Whether process {@code pid} exists and is not a zombie. */
+    public static boolean alive(String pid) {
+        return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)
+                && !procState(pid).equals("Z");
+    }
+
+    /** The state letter of /proc/PID/stat ("R", "S", "Z", ...), or "gone". */
+    public static String procState(String pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", pid, "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[0];
+        } catch (Exception e) {
+            return "gone";
+        }
+    }
+
     public String leftoverCgroups() throws Exception {
         StringBuilder b = new StringBuilder();
         for (Path p : cgroupDirs()) {
@@ -478,13 +506,23 @@ public final class BerthDaemon implements AutoCloseable {
     /** Links that carry this daemon's mark (their alias is "berth:<daemon id>:..."), as "kind name". */
     public List<String> markedLinks() throws Exception {
         List<String> links = new ArrayList<>();
+        linkMarks().forEach((name, mark) -> links.add(mark.split(":")[0] + " " + name));
+        return links;
+    }
+
+    /**
+     * Every link that carries this daemon's mark, by name, with what follows "berth:&lt;daemon id&gt;:" in
+     * its alias ("network:&lt;short network id&gt;", "endpoint:&lt;short container id&gt;", "spare").
+     */
+    public Map<String, String> linkMarks() throws Exception {
+        Map<String, String> links = new java.util.TreeMap<>();
         String mark = "alias berth:" + daemonId() + ":";
         String name = null;
         for (String line : run(List.of("ip", "-d", "link", "show"), Map.of(), null, 20).out().split("\n")) {
             if (!line.startsWith(" ") && line.contains(": ")) {
                 name = line.split(": ")[1].split("@")[0];
             } else if (name != null && line.trim().startsWith(mark)) {
-                links.add(line.trim().substring(mark.length()).split(":")[0] + " " + name);
+                links.put(name, line.trim().substring(mark.length()));
             }
         }
         return links;

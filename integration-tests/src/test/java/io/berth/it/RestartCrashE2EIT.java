@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Containers outlive the daemon: SIGTERM, SIGKILL with exits meanwhile, and two daemons side by side. */
@@ -23,40 +20,15 @@ class RestartCrashE2EIT extends E2E {
         return (int) daemon.docker("logs", name).ok().out().lines().filter(l -> l.startsWith("tick ")).count();
     }
 
-    /** Container cgroups (by id) of this daemon in the memory hierarchy. */
-    static Set<String> containerCgroups(BerthDaemon daemon) throws Exception {
-        Path parent = Path.of("/sys/fs/cgroup/memory", "berth-" + daemon.daemonId());
-        if (!Files.isDirectory(parent)) {
-            return Set.of();
-        }
-        try (Stream<Path> s = Files.list(parent)) {
-            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
-        }
-    }
-
-    static boolean alive(String pid) {
-        return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)
-                && !procState(pid).equals("Z");
-    }
-
-    static String procState(String pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", pid, "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[0];
-        } catch (Exception e) {
-            return "gone";
-        }
-    }
-
     @Test
     void sigtermLeavesContainersRunningAndARestartAdoptsThem() throws Exception {
         d.docker("run", "-d", "--name", "live", "busybox", "sh", "-c", TICKER).ok();
         String pid = d.inspect("live", "{{.State.Pid}}");
         Thread.sleep(500);
         d.stop();
-        assertTrue(alive(pid), "the container runs on after SIGTERM to berthd");
+        assertTrue(BerthDaemon.alive(pid), "the container runs on after SIGTERM to berthd");
         Thread.sleep(1000);
-        assertTrue(alive(pid));
+        assertTrue(BerthDaemon.alive(pid));
         d.start(null);
 
         String ps = d.docker("ps", "--format", "{{.Names}} {{.Status}}").ok().out();
@@ -73,10 +45,10 @@ class RestartCrashE2EIT extends E2E {
             assertTrue((System.nanoTime() - t0) / 1_000_000 < 8000);
             assertEquals(0, follow.await(10), "logs -f ended with the stop");
         }
-        assertFalse(alive(pid), "docker stop after the restart ended the adopted container");
+        assertFalse(BerthDaemon.alive(pid), "docker stop after the restart ended the adopted container");
         assertEquals("exited", d.inspect("live", "{{.State.Status}}"));
         d.docker("rm", "live").ok();
-        assertEquals(Set.of(), containerCgroups(d), "no container cgroups left");
+        assertEquals(Set.of(), d.containerCgroups(), "no container cgroups left");
     }
 
     @Test
@@ -89,8 +61,8 @@ class RestartCrashE2EIT extends E2E {
         Thread.sleep(300);
         d.kill9();
         Thread.sleep(3000);
-        assertFalse(alive(exitPid), "k-exit ended while the daemon was down");
-        assertTrue(alive(livePid));
+        assertFalse(BerthDaemon.alive(exitPid), "k-exit ended while the daemon was down");
+        assertTrue(BerthDaemon.alive(livePid));
         d.start(null);
 
         assertEquals("running " + livePid, d.inspect("k-live", "{{.State.Status}} {{.State.Pid}}"));
@@ -103,7 +75,7 @@ class RestartCrashE2EIT extends E2E {
         assertTrue(RunBasicsE2EIT.eventually(() -> ticks(d, "k-live") >= n + 3, 5000), "k-live still logs");
 
         // nothing the log does not know: one monitor and one cgroup for the one running container
-        assertEquals(Set.of(liveId.substring(0, 12)).toString(), containerCgroups(d).stream().map(s -> s.substring(0, 12))
+        assertEquals(Set.of(liveId.substring(0, 12)).toString(), d.containerCgroups().stream().map(s -> s.substring(0, 12))
                 .collect(Collectors.toCollection(TreeSet::new)).toString(), "cgroups of running containers only");
         List<Long> procs = d.processesMentioningRoot();
         procs.remove(Long.valueOf(d.pid()));
@@ -112,7 +84,7 @@ class RestartCrashE2EIT extends E2E {
 
         d.docker("stop", "-t", "1", "k-live").ok();
         d.docker("rm", "k-live", "k-exit", "k-created").ok();
-        assertEquals(Set.of(), containerCgroups(d));
+        assertEquals(Set.of(), d.containerCgroups());
     }
 
     @Test
@@ -134,13 +106,13 @@ class RestartCrashE2EIT extends E2E {
             d.docker("stop", "-t", "1", "ours", "ours2").ok();
             d.docker("rm", "ours", "ours2").ok();
             assertEquals("running", other.inspect("theirs", "{{.State.Status}}"));
-            assertTrue(alive(theirPid));
-            assertEquals(Set.of(), containerCgroups(d));
-            assertEquals(1, containerCgroups(other).size(), "the other's cgroup is intact: " + containerCgroups(other));
+            assertTrue(BerthDaemon.alive(theirPid));
+            assertEquals(Set.of(), d.containerCgroups());
+            assertEquals(1, other.containerCgroups().size(), "the other's cgroup is intact: " + other.containerCgroups());
 
             // a restart of one does not sweep the other's containers
             d.restart();
-            assertTrue(alive(theirPid), "berthd's boot reconciliation left the other daemon's container alone");
+            assertTrue(BerthDaemon.alive(theirPid), "berthd's boot reconciliation left the other daemon's container alone");
             other.docker("rm", "-f", "theirs").ok();
             assertFalse(ours.isEmpty());
         }

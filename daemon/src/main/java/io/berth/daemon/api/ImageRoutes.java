@@ -186,7 +186,10 @@ public final class ImageRoutes {
                         Files.deleteIfExists(upload);
                     }
                 }))
-                .compose(cmd -> engine.send(cmd, call.caller(), Journal.newCorrelationId()).map(r -> cmd.imageId()))
+                .compose(cmd -> {
+                    io.berth.daemon.util.CrashPoints.hit("image.files-written", "RegisterImage");
+                    return engine.send(cmd, call.caller(), Journal.newCorrelationId()).map(r -> cmd.imageId());
+                })
                 .onSuccess(id -> {
                     ObjectNode status = JSON.createObjectNode().put("status", id);
                     call.response().setStatusCode(200).putHeader("Content-Type", "application/json")

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.daemon.api.ApiException;
 import io.berth.daemon.command.Command;
+import io.berth.daemon.util.CrashPoints;
 import io.berth.plugin.storage.LayerFormatException;
 import io.berth.plugin.storage.StorageDriver;
 import java.io.BufferedInputStream;
@@ -53,7 +54,7 @@ public final class ImageImporter {
         }
         String chainId = diffId; // a base layer's chain id is its diff id
         long size;
-        try (InputStream in = open(archive)) {
+        try (InputStream in = decompress(CrashPoints.midUnpack(Files.newInputStream(archive), Files.size(archive)))) {
             size = storage.applyLayer(LayerIds.storageId(chainId), null, in);
         } catch (LayerFormatException e) {
             throw ApiException.invalid("invalid tar archive: " + e.getMessage());

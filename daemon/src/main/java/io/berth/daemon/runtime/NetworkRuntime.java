@@ -445,6 +445,11 @@ public final class NetworkRuntime {
         for (NetworkDriver d : networks.keySet()) {
             d.reconcile(networks.get(d), endpoints.get(d));
         }
+        for (Container c : state.containers()) {
+            if (c.running() && Files.exists(sandbox(c.id()))) {
+                quietly("finish the network changes of " + c.id(), () -> finishChanges(c));
+            }
+        }
         Path handles = paths.execRoot().resolve("netns");
         if (Files.isDirectory(handles)) {
             try (Stream<Path> files = Files.list(handles)) {
@@ -463,6 +468,32 @@ public final class NetworkRuntime {
             if (c.running() && Files.exists(sandbox(c.id())) && state.memberships(c.id()).stream().anyMatch(m ->
                     state.network(m.networkId()).map(n -> !n.predefined() && n.hasEndpoints()).orElse(false))) {
                 quietly("serve DNS for " + c.id(), () -> serveDns(c.id()));
+            }
+        }
+    }
+
+    /**
+     * At boot, for a running container: finishes a connect or disconnect whose event is recorded but
+     * whose side effect the daemon was killed before (the reactor that does it sees live events only).
+     * An endpoint on a network the container left is unwired and released; a network it joined gets its
+     * endpoint; an endpoint recorded but not joined on the host is joined. Endpoints in place are left
+     * alone: the container's traffic goes on.
+     */
+    private void finishChanges(Container c) throws Exception {
+        Set<String> wanted = new HashSet<>();
+        state.memberships(c.id()).forEach(m -> wanted.add(m.networkId()));
+        for (Endpoint e : state.endpoints(c.id())) {
+            if (!wanted.contains(e.networkId())) {
+                LOG.info("finishing the disconnect of {} from network {}", c.id(), e.networkId());
+                unwire(e, false);
+            }
+        }
+        allocate(c.id());
+        for (Endpoint e : state.endpoints(c.id())) {
+            Network n = state.network(e.networkId()).orElse(null);
+            if (n != null && !driverOf(n).joined(spec(n), spec(e))) {
+                LOG.info("finishing the connect of {} to network {}", c.id(), n.name());
+                wire(c, e);
             }
         }
     }

@@ -1,6 +1,9 @@
 package io.berth.daemon.util;
 
 import io.berth.kernel.Syscalls;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 
 /**
  * Named places in the command path where a crash test can have the daemon killed with SIGKILL, to prove
@@ -16,7 +19,10 @@ import io.berth.kernel.Syscalls;
  *       recorded;</li>
  *   <li>{@code image.files-written}: a load, import or commit has put layers in the storage driver and
  *       configs in the image store, and nothing is registered in the log yet (event type: the command,
- *       e.g. {@code RegisterImage}).</li>
+ *       e.g. {@code RegisterImage});</li>
+ *   <li>{@code layer.mid-unpack}: a layer tar is being unpacked into the storage driver and more than half
+ *       of it has been read, so part of its files are written and the rest are not (event type:
+ *       {@code RegisterImage}; the import path, see {@link #midUnpack}).</li>
  * </ul>
  */
 public final class CrashPoints {
@@ -41,5 +47,40 @@ public final class CrashPoints {
                 Runtime.getRuntime().halt(137);
             }
         }
+    }
+
+    /**
+     * {@code tar}, a layer of {@code size} bytes on its way into the storage driver, as a stream that hits
+     * {@code layer.mid-unpack} (for {@code RegisterImage}) once more than half of it has been read; {@code tar}
+     * itself when no crash point is configured.
+     */
+    public static InputStream midUnpack(InputStream tar, long size) {
+        if (SPEC.isEmpty()) {
+            return tar;
+        }
+        return new FilterInputStream(tar) {
+            private long read;
+
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                count(b < 0 ? 0 : 1);
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                int n = super.read(buf, off, len);
+                count(Math.max(n, 0));
+                return n;
+            }
+
+            private void count(int n) {
+                read += n;
+                if (read > size / 2) {
+                    hit("layer.mid-unpack", "RegisterImage");
+                }
+            }
+        };
     }
 }

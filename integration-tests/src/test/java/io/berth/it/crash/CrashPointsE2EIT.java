@@ -1,6 +1,7 @@
 package io.berth.it.crash;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,6 +86,33 @@ class CrashPointsE2EIT {
         assertTrue(d.docker("logs", "m1").out().contains("up"));
         d.docker("rm", "-f", "m1").ok();
         assertEquals("", d.leftoverCgroups());
+    }
+
+    @Test
+    void connectAndDisconnectKilledBeforeTheHostIsChangedAreFinishedAtBoot() throws Exception {
+        d.docker("network", "create", "cn").ok();
+        d.docker("run", "-d", "--name", "j1", "busybox", "sleep", "1000").ok();
+        String pid = inspect("j1", "{{.State.Pid}}");
+        // the endpoint is recorded; the daemon dies before it gives the container its interface
+        crashOn("journal.appended:EndpointAllocated", "network", "connect", "cn", "j1");
+        assertEquals(pid, inspect("j1", "{{.State.Pid}}"), "the container ran on");
+        String ip = inspect("j1", "{{(index .NetworkSettings.Networks \"cn\").IPAddress}}");
+        assertTrue(ip.startsWith("10."), "the connect is recorded: " + ip);
+        assertTrue(addresses(pid).contains(ip + "/"),
+                "the boot finished the connect: the container has its address on cn");
+        // the disconnect is recorded; the daemon dies before it takes the interface away
+        crashOn("runtime.before-side-effect:ContainerDisconnected", "network", "disconnect", "cn", "j1");
+        assertEquals("", inspect("j1", "{{range $k, $v := .NetworkSettings.Networks}}{{if eq $k \"cn\"}}{{$k}}{{end}}{{end}}"));
+        assertFalse(addresses(pid).contains(ip + "/"),
+                "the boot finished the disconnect: the address on cn is gone");
+        d.docker("rm", "-f", "j1").ok();
+        d.docker("network", "rm", "cn").ok();
+    }
+
+    /** The IPv4 addresses inside the network namespace of process {@code pid} (berth has no exec yet). */
+    private static String addresses(String pid) throws Exception {
+        return BerthDaemon.run(java.util.List.of("nsenter", "-t", pid, "-n", "ip", "-4", "-o", "addr"), java.util.Map.of(), null)
+                .ok().out();
     }
 
     @Test

@@ -65,6 +65,16 @@ public interface NetworkDriver extends ExtensionPoint {
     }
 
     /**
+     * Whether {@link #join} of this endpoint was carried out on the host (its interface is in place), as
+     * the host shows it after {@link #reconcile}. A daemon killed after recording an endpoint and before
+     * joining it asks this at boot, and joins what is missing. The default answers true: a driver that
+     * cannot tell is never joined twice.
+     */
+    default boolean joined(NetworkSpec network, EndpointSpec endpoint) throws IOException {
+        return true;
+    }
+
+    /**
      * A namespace made ahead of time, which a container may later bring to {@link #join} one of this
      * driver's networks as {@code interfaceName}: the driver may make ahead what join needs (a veth pair
      * with that end inside), so that a container's start does not wait for it. What it makes must go

@@ -214,6 +214,17 @@ public class BridgeNetworkDriver implements NetworkDriver {
         }
     }
 
+    /** The endpoint's host end exists with its mark, is up and sits on the network's bridge. */
+    @Override
+    public boolean joined(NetworkSpec network, EndpointSpec endpoint) throws IOException {
+        try (Netlink nl = Netlink.open()) {
+            Link veth = nl.link(vethName(endpoint)).orElse(null);
+            Link bridge = nl.link(bridgeName(network)).orElse(null);
+            return veth != null && bridge != null && mark(endpoint).equals(veth.alias())
+                    && veth.masterIndex() == bridge.index() && veth.up();
+        }
+    }
+
     private static long inode(Path netns) throws IOException {
         return ((Number) Files.getAttribute(netns, "unix:ino")).longValue();
     }
