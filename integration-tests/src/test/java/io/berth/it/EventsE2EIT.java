@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -192,6 +193,50 @@ class EventsE2EIT extends E2E {
             assertEquals(bId, first.path("event").path("Actor").path("ID").asText());
             assertEquals(b, first.path("event").path("Actor").path("Attributes").path("name").asText());
         }
+    }
+
+    @Test
+    void aDamagedLogTailIsRepairedAtBootAndRecordedWithNothingBeforeItLost() throws Exception {
+        String keeper = name("keep");
+        d.docker("create", "--name", keeper, "busybox", "true").ok();
+        long beforeVictim = lastPosition();
+        String victim = name("victim");
+        d.docker("create", "--name", victim, "busybox", "true").ok(); // the last batch: the one we damage
+        d.kill9();
+        Path newest;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(d.dataRoot().resolve("events"))) {
+            newest = files.filter(f -> f.toString().endsWith(".cq4")).sorted().reduce((a, b) -> b).orElseThrow();
+        }
+        // garbage over the last bytes written: the end of the last document
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(newest,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate((int) Math.min(ch.size(), 64L << 20));
+            ch.read(all, 0);
+            int end = all.position() - 1;
+            while (end > 0 && all.get(end) == 0) {
+                end--;
+            }
+            byte[] garbage = new byte[12];
+            java.util.Arrays.fill(garbage, (byte) 0x5a);
+            ch.write(java.nio.ByteBuffer.wrap(garbage), end - garbage.length + 1);
+        }
+        d.start(null);
+        assertTrue(d.log().contains("damaged"), d.logTail(30));
+        List<String> names = d.docker("ps", "-a", "--format", "{{.Names}}").ok().out().lines().toList();
+        assertTrue(names.contains(keeper), "what came before the damage is kept: " + names);
+        assertFalse(names.contains(victim), "the damaged batch is set aside: " + names);
+        List<JsonNode> repaired = jsonLines(d.berth("events", "--raw", "--filter", "type=EventLogRepaired",
+                "--until", now(), "--format", "json").ok().out());
+        assertEquals(1, repaired.size(), repaired.toString());
+        JsonNode r = repaired.get(0).path("payload");
+        assertEquals(beforeVictim, r.path("lastGoodPosition").asLong());
+        assertTrue(java.nio.file.Files.exists(Path.of(r.path("savedCopy").asText())), r.toString());
+        // the log goes on after the repair, and reopens cleanly
+        d.docker("create", "--name", victim, "busybox", "true").ok();
+        d.restart();
+        assertTrue(d.docker("ps", "-a", "--format", "{{.Names}}").ok().out().lines().toList().containsAll(List.of(keeper, victim)));
+        assertEquals(1, jsonLines(d.berth("events", "--raw", "--filter", "type=EventLogRepaired", "--until", now(),
+                "--format", "json").ok().out()).size());
     }
 
     static List<JsonNode> readUntilCaughtUp(WsClient ws) throws Exception {
