@@ -8,7 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@link EventCursor} of a {@link ChronicleEventLog}: one Chronicle tailer, kept open, that reads the
+ * The {@link EventCursor} of a {@link ChronicleEventLog}: one Chronicle tailer, kept open (and given back
+ * to the log's idle tailers when the cursor is closed), that reads the
  * documents forward (across roll cycles, like any tailer) and hands out their events one by one. A
  * document wholly below the cursor's position is skipped on its header, without decoding strings.
  */
@@ -82,7 +83,7 @@ final class ChronicleEventCursor implements EventCursor {
     public void close() {
         if (!closed) {
             closed = true;
-            tailer.close();
+            log.returnTailer(tailer);
         }
     }
 }

@@ -31,6 +31,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -44,10 +46,10 @@ import java.util.function.Predicate;
  * One {@code append} is one Chronicle document (one excerpt), so a batch is all-or-nothing after a
  * kill -9: Chronicle never exposes a half-written excerpt. The batch is encoded by hand (no
  * methodWriter, no run-time compilation) into a writer-owned heap buffer first and then written as one
- * document, so a failure while encoding never touches the queue. Layout (Chronicle {@code Bytes}
- * primitives, native byte order: little endian on x86-64 and arm64):
+ * document, so a failure while encoding never touches the queue. Layout (little endian,
+ * see {@link DocumentCodec}):
  * <pre>
- *   byte   format          (1)
+ *   byte   format          (2; 1 = the same without the checksum, still read)
  *   int    count           (>= 1)
  *   count times:
  *     long   position      (strictly increasing, consecutive within a batch)
@@ -60,6 +62,7 @@ import java.util.function.Predicate;
  *     byte   actorPresent  (0 or 1); when 1:
  *       str origin, int uid, int gid, int pid, str command
  *     str    payload
+ *   int    CRC32C of every byte before it (format 2)
  *   str = int length in UTF-8 bytes (-1 for null), then the bytes
  * </pre>
  * Positions are ours, not Chronicle's indexes: they start at 1 and continue from the last stored
@@ -95,6 +98,11 @@ import java.util.function.Predicate;
  * document's header, then one over the documents of the cycle that holds the boundary (Chronicle's
  * {@code moveToIndex}): O(log cycles + log documents) header reads. Documents whose events all lie
  * below the wanted position are skipped on their 21-byte header, without decoding strings.
+ *
+ * <h2>Damaged tail</h2>
+ * Every document ends with a CRC32C ({@link DocumentCodec}). At open the newest cycle file is read once;
+ * a damaged end is set aside by {@link TailRepair} (Chronicle rebuilds the file from the good documents)
+ * and reported by {@link #tailDamage()}.
  *
  * <h2>Retention</h2>
  * {@link #deleteBefore} unlinks whole cycle files. A cursor reading such a file keeps its mapping (Linux
@@ -135,11 +143,20 @@ public final class ChronicleEventLog implements EventLog {
     private final LongSupplier clock;          // wall clock, ns since the epoch
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** Idle tailers for seeks and cursors, see {@link #borrowTailer}. */
+    private final ConcurrentLinkedDeque<ExcerptTailer> idleTailers = new ConcurrentLinkedDeque<>();
     /** Seeks read lock, {@link #deleteBefore} write lock: a seek never meets a half-deleted set of files. */
     private final ReadWriteLock retention = new ReentrantReadWriteLock();
     private byte[] buffer = new byte[SMALL_BUFFER]; // writer thread only: the batch being encoded
 
     private volatile long lastPosition;
+    /** Chronicle's index of the newest document, -1 when none; published before {@link #lastPosition}. */
+    private volatile long lastIndex = -1;
+    /** Headers of documents the searches probed, by Chronicle index, see {@link #probe}. */
+    private final ConcurrentHashMap<Long, Header> probed = new ConcurrentHashMap<>();
+    private static final int MAX_PROBED = 1 << 20;
+    /** Document counts of the cycles before the newest (they no longer change), see {@link #excerptsIn}. */
+    private final ConcurrentHashMap<Integer, Long> excerptCounts = new ConcurrentHashMap<>();
     /** The first position stored, 0 while the log holds no event. */
     private volatile long firstStored;
     private volatile boolean closed;
@@ -209,9 +226,10 @@ public final class ChronicleEventLog implements EventLog {
             tailDamage = Optional.ofNullable(damage);
             rollCycle = queue.rollCycle();
             try (ExcerptTailer tailer = queue.createTailer()) {
-                Header last = lastHeader(queue, tailer);
-                lastPosition = last == null ? 0 : last.last();
-                lastTimeNanos = last == null ? Long.MIN_VALUE : last.timeNanos();
+                Found last = lastDocument(queue, tailer);
+                lastPosition = last == null ? 0 : last.header().last();
+                lastTimeNanos = last == null ? Long.MIN_VALUE : last.header().timeNanos();
+                lastIndex = last == null ? -1 : last.index();
                 firstStored = findFirstStored(queue, tailer);
             }
         } catch (RuntimeException | Error e) {
@@ -391,6 +409,7 @@ public final class ChronicleEventLog implements EventLog {
         if (firstStored == 0) {
             firstStored = first;
         }
+        lastIndex = appender.lastIndexAppended(); // before lastPosition: a reader of that sees this
         lastPosition = first + batch.size() - 1;
         return Collections.unmodifiableList(stored);
     }
@@ -454,10 +473,7 @@ public final class ChronicleEventLog implements EventLog {
     }
 
     private ChronicleEventCursor openCursor(long fromPosition) {
-        ExcerptTailer tailer = queue.createTailer();
-        // a cursor may be handed between threads (one at a time): Chronicle's owner-thread check would
-        // refuse the second thread
-        tailer.singleThreadedCheckDisabled(true);
+        ExcerptTailer tailer = borrowTailer();
         long from;
         retention.readLock().lock();
         try {
@@ -470,6 +486,34 @@ public final class ChronicleEventLog implements EventLog {
             retention.readLock().unlock();
         }
         return new ChronicleEventCursor(this, tailer, from);
+    }
+
+    /**
+     * A tailer for a seek or a cursor: an idle one, or a new one. Creating a Chronicle tailer costs
+     * 0.1-1 ms, more than a seek, so they are reused. Chronicle's owner-thread check is off on them: a
+     * cursor may be handed between threads, and the pool hands a tailer from one thread to another.
+     */
+    private ExcerptTailer borrowTailer() {
+        ExcerptTailer tailer = idleTailers.pollFirst();
+        if (tailer == null) {
+            tailer = queue.createTailer();
+            tailer.singleThreadedCheckDisabled(true);
+        }
+        return tailer;
+    }
+
+    /** Gives back a tailer from {@link #borrowTailer}; the next user seeks it before reading. */
+    void returnTailer(ExcerptTailer tailer) {
+        idleTailers.offerFirst(tailer);
+        if (closed) {
+            closeIdleTailers();
+        }
+    }
+
+    private void closeIdleTailers() {
+        for (ExcerptTailer t = idleTailers.pollFirst(); t != null; t = idleTailers.pollFirst()) {
+            t.close();
+        }
     }
 
     /**
@@ -500,11 +544,13 @@ public final class ChronicleEventLog implements EventLog {
         ensureOpen();
         long end = lastPosition + 1;
         Found before;
+        ExcerptTailer tailer = borrowTailer();
         retention.readLock().lock();
-        try (ExcerptTailer tailer = queue.createTailer()) {
+        try {
             before = lastDocumentWhereNot(tailer, h -> h.timeNanos() >= timeNanos);
         } finally {
             retention.readLock().unlock();
+            returnTailer(tailer);
         }
         // positions are consecutive: the document after the last older one starts right after it
         return before == null ? Math.min(firstPosition(), end) : Math.min(before.header().last() + 1, end);
@@ -531,7 +577,7 @@ public final class ChronicleEventLog implements EventLog {
             int mid = (lo + hi) >>> 1;
             int j = mid;
             Header h = null;
-            while (j < hi && (h = headerAt(tailer, rollCycle.toIndex(cycles[j], 0))) == null) {
+            while (j < hi && (h = probe(tailer, rollCycle.toIndex(cycles[j], 0))) == null) {
                 j++;
             }
             if (h == null || matches.test(h)) {
@@ -543,27 +589,69 @@ public final class ChronicleEventLog implements EventLog {
         // 2. the boundary is in the last non-empty cycle before lo
         int p = lo - 1;
         Header first = null;
-        while (p >= 0 && (first = headerAt(tailer, rollCycle.toIndex(cycles[p], 0))) == null) {
+        while (p >= 0 && (first = probe(tailer, rollCycle.toIndex(cycles[p], 0))) == null) {
             p--;
         }
         if (p < 0) {
             return null;
         }
+        // 3. within that cycle, a binary search over the indexed documents only (every
+        //    indexSpacing-th: moveToIndex goes straight to them, while any other index costs Chronicle a
+        //    scan from the indexed one before it), then a forward read of at most one spacing
         int cycle = cycles[p];
-        long seqLo = 0; // does not match
+        long spacing = Math.max(1, rollCycle.defaultIndexSpacing());
+        long blockLo = 0; // its first document does not match
+        long blockHi = (excerptsIn(tailer, cycle) - 1) / spacing;
         Header found = first;
-        long seqHi = tailer.excerptsInCycle(cycle) - 1;
-        while (seqLo < seqHi) {
-            long mid = (seqLo + seqHi + 1) >>> 1;
-            Header h = headerAt(tailer, rollCycle.toIndex(cycle, mid));
+        while (blockLo < blockHi) {
+            long mid = (blockLo + blockHi + 1) >>> 1;
+            Header h = probe(tailer, rollCycle.toIndex(cycle, mid * spacing));
             if (h == null || matches.test(h)) {
-                seqHi = mid - 1;
+                blockHi = mid - 1;
             } else {
-                seqLo = mid;
+                blockLo = mid;
                 found = h;
             }
         }
-        return new Found(rollCycle.toIndex(cycle, seqLo), found);
+        long foundIndex = rollCycle.toIndex(cycle, blockLo * spacing);
+        if (!tailer.moveToIndex(foundIndex)) {
+            return new Found(foundIndex, found);
+        }
+        try {
+            for (long i = 0; i <= spacing; i++) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent() || rollCycle.toCycle(dc.index()) != cycle) {
+                        break;
+                    }
+                    Header h = DocumentCodec.readHeader(dc.wire().bytes());
+                    if (matches.test(h)) {
+                        break;
+                    }
+                    found = h;
+                    foundIndex = dc.index();
+                }
+            }
+        } catch (RuntimeException unreadable) {
+            // a document being written or damaged: the last good one before it is the answer
+        }
+        return new Found(foundIndex, found);
+    }
+
+    /**
+     * How many documents a cycle holds. Chronicle's {@code excerptsInCycle} costs about as much as a
+     * whole seek (0.2 ms): the newest cycle's count comes from the index of the last append, an older
+     * (complete) cycle's is asked once and kept.
+     */
+    private long excerptsIn(ExcerptTailer tailer, int cycle) {
+        long newest = lastIndex;
+        int newestCycle = newest < 0 ? Integer.MIN_VALUE : rollCycle.toCycle(newest);
+        if (cycle == newestCycle) {
+            return rollCycle.toSequenceNumber(newest) + 1;
+        }
+        if (cycle < newestCycle) {
+            return excerptCounts.computeIfAbsent(cycle, tailer::excerptsInCycle);
+        }
+        return tailer.excerptsInCycle(cycle);
     }
 
     /** The cycles that have a file, oldest first. */
@@ -578,6 +666,26 @@ public final class ChronicleEventLog implements EventLog {
             return new int[0];
         }
         return queue.listCyclesBetween(first, last).stream().mapToInt(Long::intValue).toArray();
+    }
+
+    /**
+     * {@link #headerAt}, remembered: the searches probe the same documents again and again (the first of
+     * each cycle, the indexed ones), a document never changes once written, and a probe costs Chronicle
+     * a {@code moveToIndex} (20-100 µs) while a lookup here costs nanoseconds. One entry per cycle and per
+     * 256 documents; forgotten wholesale past {@link #MAX_PROBED} entries.
+     */
+    private Header probe(ExcerptTailer tailer, long index) {
+        Header h = probed.get(index);
+        if (h == null) {
+            h = headerAt(tailer, index);
+            if (h != null) {
+                if (probed.size() >= MAX_PROBED) {
+                    probed.clear();
+                }
+                probed.put(index, h);
+            }
+        }
+        return h;
     }
 
     /** The header of the document at {@code index}, or null when there is no readable one. */
@@ -596,11 +704,17 @@ public final class ChronicleEventLog implements EventLog {
 
     /** The header of the newest document, or null when the log is empty. */
     private static Header lastHeader(SingleChronicleQueue queue, ExcerptTailer tailer) {
+        Found last = lastDocument(queue, tailer);
+        return last == null ? null : last.header();
+    }
+
+    /** The newest document, or null when the log is empty. */
+    private static Found lastDocument(SingleChronicleQueue queue, ExcerptTailer tailer) {
         RollCycle rollCycle = queue.rollCycle();
         tailer.direction(TailerDirection.BACKWARD).toEnd();
         try (DocumentContext dc = tailer.readingDocument()) {
             if (dc.isPresent()) {
-                return DocumentCodec.readHeader(dc.wire().bytes());
+                return new Found(dc.index(), DocumentCodec.readHeader(dc.wire().bytes()));
             }
         } finally {
             tailer.direction(TailerDirection.FORWARD);
@@ -611,9 +725,10 @@ public final class ChronicleEventLog implements EventLog {
         for (int i = cycles.length - 1; i >= 0; i--) {
             long n = tailer.excerptsInCycle(cycles[i]);
             for (long seq = n - 1; seq >= 0; seq--) {
-                Header h = headerAt(tailer, rollCycle.toIndex(cycles[i], seq));
+                long index = rollCycle.toIndex(cycles[i], seq);
+                Header h = headerAt(tailer, index);
                 if (h != null) {
-                    return h;
+                    return new Found(index, h);
                 }
             }
         }
@@ -652,12 +767,16 @@ public final class ChronicleEventLog implements EventLog {
                     break;
                 }
                 Files.deleteIfExists(cycleFile(queue, dir, cycle)); // a reader that mapped it keeps its mapping
+                excerptCounts.remove(cycle);
+                probed.keySet().removeIf(index -> rollCycle.toCycle(index) == cycle);
                 deleted = true;
             }
             if (deleted) {
                 // Chronicle caches the directory listing (and the lowest cycle in metadata.cq4t): rescan,
-                // so that seeks, toStart() and new tailers don't look for the deleted files
+                // so that seeks, toStart() and new tailers don't look for the deleted files; idle tailers
+                // may still map a deleted file, which would keep its disk space
                 queue.refreshDirectoryListing();
+                closeIdleTailers();
                 firstStored = findFirstStored(queue, tailer);
             }
             return firstPosition();
@@ -713,6 +832,7 @@ public final class ChronicleEventLog implements EventLog {
         }
         closed = true;
         try {
+            closeIdleTailers();
             if (appender != null) {
                 appender.singleThreadedCheckDisabled(true);
                 appender.close();

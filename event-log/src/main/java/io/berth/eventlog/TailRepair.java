@@ -46,7 +46,7 @@ import java.util.List;
  * appending only the spooled documents beyond the log's last position.
  *
  * <h2>What counts as damage</h2>
- * Reading the newest file from its start: a document that does not decode (checksum, structure,
+ * Reading the newest file's last {@link #TAIL_DOCUMENTS} documents: a document that does not decode (checksum, structure,
  * positions not consecutive), a document Chronicle cannot read, Chronicle's index knowing of more
  * documents than can be read, or bytes other than zeros (and Chronicle's end-of-file marker) right after
  * the last good document. Reading is bounded: Chronicle's tailer does not wait on an incomplete header.
@@ -58,6 +58,8 @@ final class TailRepair {
     private static final int SPOOL_MAGIC = 0x42455254; // "BERT"
     private static final int END_OF_FILE_MARKER = 0xC0000000; // Chronicle's end-of-data header (EOF)
     private static final int CLEAN_WINDOW = 64 << 10;
+    /** How many of the newest file's last documents are checked at open. */
+    static final long TAIL_DOCUMENTS = 1024;
     private static final int HEADER_WORD = 4; // Chronicle's length-and-flags word before each document
 
     private TailRepair() {
@@ -77,35 +79,47 @@ final class TailRepair {
         long lastGood = 0;
         long goodEnd = -1;
         long goodStart = -1; // the offset of the last good document's Chronicle header
+        long start = 0;      // the sequence number of the first document read
         String problem = null;
         byte[] doc = new byte[4096];
         List<Envelope> scratch = new ArrayList<>();
         long indexed;
         try (ExcerptTailer tailer = queue.createTailer()) {
-            if (!tailer.moveToCycle(cycle)) {
+            // only the last TAIL_DOCUMENTS documents are read (the ones before them were the tail at
+            // an earlier open); from the start when Chronicle cannot go there
+            try {
+                long known = tailer.excerptsInCycle(cycle);
+                if (known > TAIL_DOCUMENTS && tailer.moveToIndex(queue.rollCycle().toIndex(cycle, known - TAIL_DOCUMENTS))) {
+                    start = known - TAIL_DOCUMENTS;
+                }
+            } catch (RuntimeException unreadable) {
+                start = 0;
+            }
+            if (start == 0 && !tailer.moveToCycle(cycle)) {
                 return null;
             }
+            good = start;
             while (problem == null) {
                 try (DocumentContext dc = tailer.readingDocument()) {
                     if (!dc.isPresent() || tailer.cycle() != cycle) {
                         break;
                     }
                     Bytes<?> bytes = dc.wire().bytes();
-                    long start = bytes.readPosition() - HEADER_WORD;
+                    long headerAt = bytes.readPosition() - HEADER_WORD;
                     int length = (int) bytes.readRemaining();
                     long end = bytes.readLimit();
                     doc = DocumentCodec.copy(bytes, doc);
                     scratch.clear();
                     DocumentCodec.decode(doc, length, scratch);
                     long first = scratch.get(0).position();
-                    if (good > 0 && first != lastGood + 1) {
+                    if (good > start && first != lastGood + 1) {
                         problem = "document at position " + first + " does not follow " + lastGood;
                         break;
                     }
                     good++;
                     lastGood = scratch.get(scratch.size() - 1).position();
                     goodEnd = end;
-                    goodStart = start;
+                    goodStart = headerAt;
                 } catch (RuntimeException e) {
                     problem = "unreadable document: " + e.getMessage();
                 }
@@ -120,7 +134,7 @@ final class TailRepair {
         if (problem == null && indexed > good) {
             problem = "Chronicle's index lists " + indexed + " documents, " + good + " can be read";
         }
-        if (problem == null && good > 0 && writePosition(queue, cycle) > goodStart) {
+        if (problem == null && good > start && writePosition(queue, cycle) > goodStart) {
             // Chronicle's write position is the start of the last document written: one after the
             // last readable one was written and is gone (e.g. zeroed with its header)
             problem = "Chronicle's write position lies after the last good document";

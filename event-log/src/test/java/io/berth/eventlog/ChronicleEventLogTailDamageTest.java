@@ -40,8 +40,13 @@ class ChronicleEventLogTailDamageTest {
 
     /** Ten batches of one event each, 1..10, in one file. */
     void tenEvents() {
+        events(10);
+    }
+
+    /** Batches of one event each, 1..n, in one file. */
+    void events(int n) {
         try (ChronicleEventLog log = ChronicleEventLog.open(dir, false)) {
-            for (int i = 1; i <= 10; i++) {
+            for (int i = 1; i <= n; i++) {
                 log.append(List.of(event(i)));
             }
         }
@@ -241,6 +246,23 @@ class ChronicleEventLogTailDamageTest {
         try (ChronicleEventLog log = ChronicleEventLog.open(dir, false)) {
             assertTrue(log.tailDamage().isEmpty());
             checkContents(log, 10);
+        }
+    }
+
+    @Test
+    void onlyTheTailOfALongFileIsReadAndItsDamageFound() throws Exception {
+        int n = (int) TailRepair.TAIL_DOCUMENTS * 3;
+        events(n);
+        Path file = newestCycleFile(dir);
+        write(file, documentHeaderOffset(file, n) + 4 + 60, garbage(40));
+        try (ChronicleEventLog log = ChronicleEventLog.open(dir, false)) {
+            assertEquals(n - 1, log.tailDamage().orElseThrow().lastGoodPosition());
+            checkContents(log, n - 1);
+            log.append(List.of(event(n)));
+        }
+        try (ChronicleEventLog log = ChronicleEventLog.open(dir, false)) {
+            assertTrue(log.tailDamage().isEmpty());
+            checkContents(log, n);
         }
     }
 

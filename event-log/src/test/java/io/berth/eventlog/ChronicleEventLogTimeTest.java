@@ -80,6 +80,27 @@ class ChronicleEventLogTimeTest {
         }
     }
 
+    @Test
+    void seeksAcrossManyIndexBlocksOfOneDailyFile() {
+        ManualClock clock = new ManualClock(Instant.parse("2026-03-01T10:00:01Z"));
+        Random r = new Random(5);
+        try (ChronicleEventLog log = ChronicleEventLog.open(dir, false, clock)) {
+            for (int b = 0; b < 1500; b++) { // Chronicle indexes every 256th document of a daily file
+                log.append(batch(1 + r.nextInt(3), "b" + b));
+                if (r.nextInt(3) != 0) {
+                    clock.advance(Duration.ofMillis(1));
+                }
+            }
+            checkEveryBoundary(log);
+            long last = log.lastPosition();
+            for (long from = 1; from <= last; from += 7) {
+                try (EventCursor c = log.cursor(from)) {
+                    assertEquals(from, c.next().position());
+                }
+            }
+        }
+    }
+
     private static void checkEveryBoundary(EventLog log) {
         List<Envelope> stored = all(log, 1);
         long last = log.lastPosition();
