@@ -115,36 +115,27 @@ public final class Times {
 
     /**
      * A since/until time of the event streams: Docker's {@code seconds[.nanoseconds]} (what the docker CLI
-     * sends), and, for other clients, an RFC 3339 time or a Go duration counted back from {@code nowNanos}.
-     * Anything else is refused with dockerd's message.
+     * sends), and, for other clients, whatever time travel takes ({@link io.berth.daemon.history.PointInTime}:
+     * an RFC 3339 time, or a duration counted back from {@code nowNanos}). Anything else is refused with
+     * dockerd's message.
      */
     public static long eventTime(String value, long nowNanos) {
-        if (value.matches("(\\d+(\\.\\d+)?(h|m|s|ms))+")) {
-            return filterTime(value, nowNanos);
-        }
-        if (value.contains("-") && value.contains("T")) {
-            try {
-                Instant t = java.time.OffsetDateTime.parse(value).toInstant();
-                return t.getEpochSecond() * 1_000_000_000L + t.getNano();
-            } catch (java.time.format.DateTimeParseException e) {
-                throw ApiException.invalid("invalid timestamp \"" + value + "\": not an RFC 3339 time");
-            }
-        }
         int dot = value.indexOf('.');
         String seconds = dot < 0 ? value : value.substring(0, dot);
-        String fraction = dot < 0 ? "" : value.substring(dot + 1);
-        long s;
+        if (seconds.matches("\\d{1,18}")) {
+            String fraction = dot < 0 ? "0" : value.substring(dot + 1);
+            if (!fraction.matches("\\d{1,18}")) {
+                throw ApiException.invalid("invalid timestamp \"" + value + "\": invalid nanoseconds \"" + fraction
+                        + "\": invalid syntax");
+            }
+            return Long.parseLong(seconds) * 1_000_000_000L + Long.parseLong((fraction + "000000000").substring(0, 9));
+        }
         try {
-            s = Long.parseLong(seconds);
-        } catch (NumberFormatException e) {
-            throw ApiException.invalid("invalid timestamp \"" + value + "\": invalid seconds \"" + seconds + "\": invalid syntax");
+            return io.berth.daemon.history.PointInTime.nanos(
+                    io.berth.daemon.history.PointInTime.parse(value, Instant.ofEpochSecond(0, nowNanos)));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("invalid timestamp \"" + value + "\": invalid seconds \"" + seconds
+                    + "\": invalid syntax");
         }
-        if (fraction.isEmpty() && dot < 0) {
-            return s * 1_000_000_000L;
-        }
-        if (!fraction.matches("\\d{1,18}")) {
-            throw ApiException.invalid("invalid timestamp \"" + value + "\": invalid nanoseconds \"" + fraction + "\": invalid syntax");
-        }
-        return s * 1_000_000_000L + Long.parseLong((fraction + "000000000").substring(0, 9));
     }
 }

@@ -1,14 +1,9 @@
 package io.berth.daemon.feed;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.berth.daemon.events.Event;
 import io.berth.daemon.events.EventCodec;
 import io.berth.daemon.state.EngineState;
 import io.berth.eventlog.Envelope;
-import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.function.Consumer;
 
 /**
@@ -19,8 +14,6 @@ import java.util.function.Consumer;
  * as the translation reads it.
  */
 public final class DockerFeedFormat implements FeedFormat {
-
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final EngineState state;
     private final DockerEventTranslator translator = new DockerEventTranslator();
@@ -51,28 +44,9 @@ public final class DockerFeedFormat implements FeedFormat {
         translator.translate(state, envelope, event, e -> {
             boolean imageCreate = e.type().equals(DockerEvent.IMAGE) && e.action().equals("create");
             if (filter.includes(e) && (imageCreateEvents || !imageCreate)) {
-                out.accept(new FeedMessage(e.position(), encode(e)));
+                out.accept(FeedMessage.of(e.position(), wrapped, 256, e::write));
             }
         });
         state.apply(event);
-    }
-
-    private Buffer encode(DockerEvent e) {
-        Buffer buffer = Buffer.buffer(256);
-        try (JsonGenerator g = JSON.createGenerator(new BufferOutput(buffer))) {
-            if (wrapped) {
-                g.writeStartObject();
-                g.writeStringField("type", "event");
-                g.writeNumberField("position", e.position());
-                g.writeFieldName("event");
-                e.write(g);
-                g.writeEndObject();
-            } else {
-                e.write(g);
-            }
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        return wrapped ? buffer : buffer.appendByte((byte) '\n');
     }
 }

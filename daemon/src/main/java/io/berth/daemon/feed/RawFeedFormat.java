@@ -1,14 +1,11 @@
 package io.berth.daemon.feed;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.berth.daemon.api.Filters;
 import io.berth.daemon.api.Times;
 import io.berth.eventlog.Actor;
 import io.berth.eventlog.Envelope;
-import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.function.Consumer;
 
 /**
@@ -20,7 +17,6 @@ import java.util.function.Consumer;
 public final class RawFeedFormat implements FeedFormat {
 
     static final String[] ACCEPTED = {"type", "kind", "id", "correlation"};
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final Filters filters;
     private final boolean wrapped;
@@ -38,22 +34,7 @@ public final class RawFeedFormat implements FeedFormat {
                 || !matches("correlation", e.correlationId()) || !matchesId(e.aggregateId())) {
             return;
         }
-        Buffer buffer = Buffer.buffer(256 + e.payload().length());
-        try (JsonGenerator g = JSON.createGenerator(new BufferOutput(buffer))) {
-            if (wrapped) {
-                g.writeStartObject();
-                g.writeStringField("type", "event");
-                g.writeNumberField("position", e.position());
-                g.writeFieldName("event");
-            }
-            write(g, e);
-            if (wrapped) {
-                g.writeEndObject();
-            }
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        out.accept(new FeedMessage(e.position(), wrapped ? buffer : buffer.appendByte((byte) '\n')));
+        out.accept(FeedMessage.of(e.position(), wrapped, 256 + e.payload().length(), g -> write(g, e)));
     }
 
     static void write(JsonGenerator g, Envelope e) throws IOException {
