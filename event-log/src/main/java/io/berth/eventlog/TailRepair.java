@@ -180,6 +180,45 @@ final class TailRepair {
         }
     }
 
+    /**
+     * Copies the first {@code length} bytes of {@code from} to {@code to}, leaving out the blocks that are all
+     * zeros (a cycle file is mostly a preallocated hole): the copy reads the same and takes on disk about what
+     * was written, not the file's tens of MiB.
+     */
+    static void copySparse(Path from, Path to, long length) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer block = ByteBuffer.allocate(64 << 10);
+            for (long at = 0; at < length; at += block.capacity()) {
+                block.clear().limit((int) Math.min(block.capacity(), length - at));
+                int n = in.read(block, at);
+                if (n <= 0) {
+                    break; // the file is shorter now (cannot happen: nothing truncates it)
+                }
+                block.flip();
+                if (!allZero(block)) {
+                    while (block.hasRemaining()) {
+                        out.write(block, at + block.position());
+                    }
+                }
+            }
+            if (out.size() < length && length > 0) {
+                out.write(ByteBuffer.allocate(1), length - 1); // the copy's length, the rest a hole
+            }
+            out.force(true);
+        }
+    }
+
+    private static boolean allZero(ByteBuffer b) {
+        for (int i = b.position(); i < b.limit(); i++) {
+            if (b.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The bytes from {@code offset} to the last non-zero byte of the file (what damage leaves behind). */
     static long bytesInUseAfter(Path file, long offset) throws IOException {
         long lastNonZero = -1;
@@ -209,19 +248,7 @@ final class TailRepair {
         Path damagedDir = Files.createDirectories(dir.resolve(DAMAGED_DIR));
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC).format(now);
         Path copy = damagedDir.resolve(f.file().getFileName() + "." + stamp);
-        try (FileChannel from = FileChannel.open(f.file(), StandardOpenOption.READ);
-             FileChannel to = FileChannel.open(copy, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                     StandardOpenOption.TRUNCATE_EXISTING)) {
-            long done = 0;
-            while (done < lengthAtOpen) {
-                long n = from.transferTo(done, lengthAtOpen - done, to);
-                if (n <= 0) {
-                    break; // the file is shorter now (cannot happen: nothing truncates it)
-                }
-                done += n;
-            }
-            to.force(true);
-        }
+        copySparse(f.file(), copy, lengthAtOpen);
         Path tmp = dir.resolve(SPOOL + ".tmp");
         try (OutputStream os = Files.newOutputStream(tmp);
              DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(os, 1 << 16));

@@ -103,6 +103,7 @@ class ChronicleEventLogTailDamageTest {
         Path file = newestCycleFile(dir);
         long header = documentHeaderOffset(file, first);
         damage.apply(file, header, documentLength(file, header));
+        byte[] asDamaged = Files.readAllBytes(file);
         long lastGood = first - 1;
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             try (ChronicleEventLog log = ChronicleEventLog.open(dir, false)) {
@@ -112,6 +113,11 @@ class ChronicleEventLogTailDamageTest {
                 assertTrue(d.documentsSetAside() >= 1, d.toString());
                 assertTrue(Files.exists(d.savedCopy()), d.toString());
                 assertTrue(d.savedCopy().startsWith(dir.resolve("damaged")), d.toString());
+                assertTrue(java.util.Arrays.equals(asDamaged, Files.readAllBytes(d.savedCopy())),
+                        "the saved copy is the file as it was found");
+                Process stat = new ProcessBuilder("stat", "-c", "%b", d.savedCopy().toString()).start();
+                long allocated = Long.parseLong(new String(stat.getInputStream().readAllBytes()).trim()) * 512;
+                assertTrue(allocated < 4L << 20, "the copy leaves the file's hole out: " + allocated + " bytes on disk");
                 assertEquals(lastGood, log.lastPosition());
                 checkContents(log, lastGood);
                 try (EventCursor c = log.cursor(1)) {
