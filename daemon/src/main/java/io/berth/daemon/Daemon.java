@@ -99,8 +99,8 @@ public final class Daemon implements AutoCloseable {
         lockDataRoot(paths.dataRoot());
         Files2.durable(config.fsync());
 
-        // The log's open and replay (class initialisation, mostly) is the longest part of a start: it runs
-        // on its own thread from the start, while Vert.x starts, the API listens and the drivers load.
+        // The log's open and the rebuild of the state (class initialisation, mostly, and the events after the
+        // newest snapshot) run on a thread of their own once the API listens, while the drivers load.
         EngineState state = new EngineState();
         EventWaiters waiters = new EventWaiters();
         SnapshotStore snapshotStore = new SnapshotStore(paths.snapshots());
@@ -109,7 +109,7 @@ public final class Daemon implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        CompletableFuture<Rebuild.Outcome> replay = CompletableFuture.supplyAsync(() -> {
+        java.util.function.Supplier<CompletableFuture<Rebuild.Outcome>> startReplay = () -> CompletableFuture.supplyAsync(() -> {
             ChronicleEventLog opened = ChronicleEventLog.open(paths.events(), config.fsync(), config.history().rollCycle());
             log = opened;
             LOG.debug("event log open after {} ms", (System.nanoTime() - t0) / 1_000_000);
@@ -148,6 +148,8 @@ public final class Daemon implements AutoCloseable {
         Router pingOnly = new Router();
         SystemRoutes.registerPing(pingOnly);
         api.serveEarly(pingOnly);
+        // only now the rebuild: on two cores it would slow Vert.x's start, and the first ping does not need it
+        CompletableFuture<Rebuild.Outcome> replay = startReplay.get();
 
         plugins = new PluginHost(List.of(config.home().resolve("plugins"), paths.userPlugins()));
         LOG.debug("plugins loaded after {} ms", (System.nanoTime() - t0) / 1_000_000);
