@@ -51,10 +51,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * berthd, assembled: opens the log and rebuilds the projection (the newest snapshot, then the rest of
- * the log) while Vert.x starts, the API listens and the drivers load; then starts the reactors,
- * reconciles with the kernel, and only then answers the API, but for /_ping, which is answered as soon
- * as the API listens.
+ * berthd, assembled: starts Vert.x and listens (answering /_ping from then on), then opens the log and
+ * rebuilds the projection (the newest snapshot, then the rest of the log) while the drivers load; then
+ * starts the reactors, reconciles with the kernel, and only then answers the rest of the API.
  */
 public final class Daemon implements AutoCloseable {
 
