@@ -21,15 +21,16 @@ if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
 fi
 mkdir -p /run/berth
 nohup bin/berthd --pidfile "$PIDFILE" >>"$LOG" 2>&1 </dev/null &
+pid=$!  # bin/berthd execs the JVM: the same pid; the pid file is written once the daemon is complete
 i=0
 until curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; do
     i=$((i+1))
-    if [ $i -gt 300 ] || ! kill -0 $! 2>/dev/null; then
+    if [ $i -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
         echo "$0: berthd did not come up; see $LOG" >&2; tail -n 20 "$LOG" >&2; exit 1
     fi
     sleep 0.1
 done
-echo "berthd is running (pid $(cat "$PIDFILE"), log $LOG, socket $SOCK)"
+echo "berthd is running (pid $pid, log $LOG, socket $SOCK)"
 if [ -z "$(bin/berth images -q busybox:latest)" ]; then
     tar=$(mktemp --suffix=.tar)
     scripts/busybox-rootfs.sh "$tar"
