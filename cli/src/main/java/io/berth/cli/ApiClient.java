@@ -95,6 +95,27 @@ public final class ApiClient {
             }
         }
 
+        /** Takes one line of a JSON-lines stream. */
+        public interface LineHandler {
+            void accept(String line) throws IOException;
+        }
+
+        /**
+         * Reads a JSON-lines stream (events, audit records) to its end: each non-blank line to {@code each},
+         * as it arrives; a non-2xx answer is an {@link ApiError}.
+         */
+        public void jsonLines(LineHandler each) throws IOException {
+            if (!ok()) {
+                throw new ApiError(status, errorMessage());
+            }
+            java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(body, StandardCharsets.UTF_8));
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (!line.isBlank()) {
+                    each.accept(line);
+                }
+            }
+        }
+
         @Override
         public void close() throws IOException {
             channel.close();

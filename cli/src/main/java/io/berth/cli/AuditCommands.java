@@ -2,10 +2,7 @@ package io.berth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.audit.AuditVerifier;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -72,15 +69,14 @@ final class AuditCommands {
         }
         boolean json = f.bool("json");
         Table table = new Table("SEQ", "TIME", "UID", "PID", "COMMAND", "METHOD", "PATH", "STATUS", "OUTCOME", "ERROR");
-        try (ApiClient.Response r = api.call("GET", "/berth/audit" + ApiClient.query(params), null);
-             BufferedReader lines = new BufferedReader(new InputStreamReader(r.body, StandardCharsets.UTF_8))) {
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        try (ApiClient.Response r = api.call("GET", "/berth/audit" + ApiClient.query(params), null)) {
+            r.jsonLines(line -> {
                 if (json) {
                     out.println(line);
-                } else if (!line.isBlank()) {
+                } else {
                     table.row(row(ApiClient.JSON.readTree(line)));
                 }
-            }
+            });
         }
         if (!json) {
             table.print(out);

@@ -2,10 +2,7 @@ package io.berth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -74,14 +71,7 @@ final class EventCommands {
         }
         String format = f.get("format", "");
         try (ApiClient.Response r = api.call("GET", path + ApiClient.query(q), null)) {
-            if (!r.ok()) {
-                throw new ApiClient.ApiError(r.status, r.errorMessage());
-            }
-            BufferedReader lines = new BufferedReader(new InputStreamReader(r.body, StandardCharsets.UTF_8));
-            for (String line; (line = lines.readLine()) != null; ) {
-                if (line.isBlank()) {
-                    continue;
-                }
+            r.jsonLines(line -> {
                 JsonNode event = JSON.readTree(line);
                 if (format.equals("json") || format.equals("{{json .}}")) {
                     out.println(event.toString());
@@ -91,7 +81,7 @@ final class EventCommands {
                     out.println(raw ? rawLine(event) : dockerLine(event));
                 }
                 out.flush();
-            }
+            });
         }
         return 0;
     }

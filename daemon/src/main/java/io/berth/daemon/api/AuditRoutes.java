@@ -113,7 +113,7 @@ public final class AuditRoutes {
         if (value == null || value.isEmpty()) {
             return null;
         }
-        long nanos = Times.filterTime(value, nowNanos);
+        long nanos = Times.eventTime(value, nowNanos);
         return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
     }
 }

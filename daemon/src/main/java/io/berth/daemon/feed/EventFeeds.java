@@ -62,9 +62,4 @@ public final class EventFeeds {
         }
         workers.close();
     }
-
-    /** Subscribers reading now. */
-    public int subscribers() {
-        return open.size();
-    }
 }
